@@ -1,0 +1,6 @@
+namespace GpuSharing.Grains.Interfaces.Fleet;
+
+public static class Pools
+{
+    public const string Default = "default";
+}

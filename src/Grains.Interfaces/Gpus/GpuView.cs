@@ -1,0 +1,30 @@
+using GpuSharing.Grains.Interfaces.Hardware;
+using GpuSharing.Grains.Interfaces.Partitions;
+
+namespace GpuSharing.Grains.Interfaces.Gpus;
+
+/// <summary>A GPU as the control plane knows it: identity, last verified modes, state, partitions and its latest reconfiguration.</summary>
+[GenerateSerializer, Immutable, Alias("gpusharing.GpuView")]
+public sealed record GpuView(
+    string Node,
+    int Index,
+    string Model,
+    string MarketName,
+    string? Bdf,
+    string? Uuid,
+    long VramBytes,
+    int ComputeUnits,
+    ComputeMode? ComputeMode,
+    MemoryMode? MemoryMode,
+    GpuState State,
+    string? StateReason,
+    IReadOnlyList<PartitionView> Partitions,
+    GpuCapabilities Capabilities,
+    PartitioningOperation? Operation,
+    DateTimeOffset? VerifiedAt,
+    long Version)
+{
+    public long ReservedBytes => Partitions.Sum(p => p.ReservedBytes);
+
+    public bool HasReservations => Partitions.Any(p => p.Reservations.Count > 0);
+}
