@@ -79,7 +79,7 @@ public sealed partial class AmdSmiClient(IProcessRunner runner, IOptions<AmdSmiO
 
         foreach (var arguments in new[] { new[] { "-r", "amdgpu" }, ["amdgpu"] })
         {
-            var result = await StartAsync(new ProcessRequest(_options.ModprobePath, arguments, null, _options.DriverReloadTimeout), cancellationToken);
+            var result = await StartAsync(new ProcessRequest(_options.ModprobePath, arguments, null, _options.DriverReloadTimeout, _options.Environment), cancellationToken);
             if (result.ExitCode != 0)
             {
                 throw new GpuDeviceException(new DeviceError(
@@ -112,7 +112,7 @@ public sealed partial class AmdSmiClient(IProcessRunner runner, IOptions<AmdSmiO
 
     private async Task<string> RunAsync(IReadOnlyList<string> arguments, string? input, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var request = new ProcessRequest(_options.Path, arguments, input, timeout);
+        var request = new ProcessRequest(_options.Path, arguments, input, timeout, _options.Environment);
         var result = await StartAsync(request, cancellationToken);
         if (AmdSmiErrorClassifier.Classify(result.ExitCode, result.StandardOutput, result.StandardError) is { } error)
         {

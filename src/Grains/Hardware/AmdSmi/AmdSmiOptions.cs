@@ -27,6 +27,9 @@ public sealed class AmdSmiOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan DriverReloadTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Environment variables for amd-smi (for example a PYTHONPATH or LD_LIBRARY_PATH in a container image).</summary>
+    public Dictionary<string, string> Environment { get; set; } = [];
+
     /// <summary>Used to reload the driver from ROCm 7.12 on, where <c>amd-smi reset -r</c> no longer exists.</summary>
     [Required(AllowEmptyStrings = false)]
     public string ModprobePath { get; set; } = "modprobe";

@@ -1,0 +1,12 @@
+namespace GpuSharing.Fakes.AmdSmi;
+
+internal sealed class FakeProcess
+{
+    public int Gpu { get; set; }
+
+    public int Pid { get; set; }
+
+    public string Name { get; set; } = "python3";
+
+    public long VramBytes { get; set; }
+}
