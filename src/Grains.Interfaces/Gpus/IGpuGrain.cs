@@ -41,6 +41,10 @@ public interface IGpuGrain : IGrainWithStringKey
     [Alias("CompleteNodeOperation"), ResponseTimeout("00:10:00")]
     Task<StepResult> CompleteNodeOperationAsync(string operationId, MemoryMode memoryMode, ComputeMode? computeMode, OperationStatus statusWhenVerified, CancellationToken cancellationToken = default);
 
+    /// <summary>Node-wide operation never started (another GPU refused it): lift the freeze, nothing was changed.</summary>
+    [Alias("ReleaseNodeOperation")]
+    Task<GpuView> ReleaseNodeOperationAsync(string operationId, CancellationToken cancellationToken = default);
+
     /// <summary>Node-wide operation failed beyond repair: keep what is known, mark the GPU Degraded.</summary>
     [Alias("AbandonNodeOperation")]
     Task<GpuView> AbandonNodeOperationAsync(string operationId, DeviceError error, CancellationToken cancellationToken = default);

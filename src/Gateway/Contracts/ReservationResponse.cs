@@ -1,0 +1,3 @@
+namespace GpuSharing.Gateway.Contracts;
+
+public sealed record ReservationResponse(string Deployment, long Bytes);

@@ -1,0 +1,73 @@
+using GpuSharing.Grains.Interfaces.Gpus;
+using GpuSharing.Grains.Interfaces.Hardware;
+using GpuSharing.Grains.Interfaces.Nodes;
+using GpuSharing.Grains.Interfaces.Partitions;
+
+namespace GpuSharing.Gateway.Contracts;
+
+/// <summary>Maps grain views to the API's own response types, so that grains stay an implementation detail.</summary>
+public static class Responses
+{
+    public static GpuResponse Gpu(GpuView gpu) => new(
+        gpu.Node,
+        gpu.Index,
+        gpu.Model,
+        gpu.MarketName,
+        gpu.Bdf,
+        gpu.Uuid,
+        gpu.VramBytes,
+        gpu.ComputeUnits,
+        gpu.ComputeMode,
+        gpu.MemoryMode,
+        gpu.State,
+        gpu.StateReason,
+        [.. gpu.Partitions.Select(Partition)],
+        Capabilities(gpu.Capabilities),
+        gpu.Operation is { } operation ? Operation(operation) : null,
+        gpu.VerifiedAt);
+
+    public static PartitionResponse Partition(PartitionView partition) => new(
+        partition.Index,
+        partition.VramBytes,
+        partition.ComputeUnits,
+        partition.ReservedBytes,
+        [.. partition.Reservations.Select(r => r.Deployment)],
+        [.. partition.Reservations.Select(r => new ReservationResponse(r.Deployment, r.Bytes))],
+        partition.AcceptsReservations,
+        partition.Binding is { } b ? new BindingResponse(b.LogicalIndex, b.RenderNode, b.Bdf, b.ResourceName) : null);
+
+    public static CapabilitiesResponse Capabilities(GpuCapabilities capabilities) => new(
+        [.. capabilities.ComputeModes.Select(c => new ComputeModeResponse(c.Mode, c.ProfileIndex, c.MemoryModes, c.Partitions))],
+        capabilities.MemoryModes,
+        capabilities.Source);
+
+    public static OperationResponse Operation(PartitioningOperation operation) => new(
+        operation.Id,
+        operation.Node,
+        operation.Scope,
+        operation.RequestedGpu,
+        operation.Gpus,
+        Layout(operation.Target),
+        operation.Previous is { } previous ? Layout(previous) : null,
+        operation.Status,
+        operation.Step,
+        [.. operation.Steps.Select(s => new OperationStepResponse(s.State, s.At, s.Detail))],
+        operation.Error is { } e ? new DeviceErrorResponse(e.Kind, e.StatusCode, e.Message) : null,
+        operation.StartedAt,
+        operation.CompletedAt);
+
+    public static NodeResponse Node(NodeView node) => new(
+        node.Name,
+        node.Reachable,
+        node.MemoryMode,
+        node.Registration?.Backend,
+        node.Registration?.ToolVersion,
+        node.Registration?.RocmVersion,
+        node.Registration?.Platform,
+        node.Registration?.CanSetPartitions ?? false,
+        node.Registration?.Silo,
+        [.. node.Gpus.Select(Gpu)],
+        node.Operation is { } operation ? Operation(operation) : null);
+
+    private static LayoutResponse Layout(PartitionLayout layout) => new(layout.ComputeMode, layout.MemoryMode);
+}

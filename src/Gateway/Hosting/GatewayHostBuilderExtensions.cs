@@ -1,0 +1,106 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+using Azure.Data.Tables;
+using GpuSharing.Gateway.Http;
+using GpuSharing.Gateway.Security;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+
+namespace GpuSharing.Gateway.Hosting;
+
+public static partial class GatewayHostBuilderExtensions
+{
+    /// <summary>
+    /// The gateway's services: the Orleans client (localhost or Azure Table clustering, retrying until the cluster is
+    /// up), JSON with enum names, problem details, OpenAPI, bearer-token authentication and the dashboard's client side.
+    /// </summary>
+    public static WebApplicationBuilder AddGpuSharingGateway(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var gateway = new GatewayOptions();
+        configuration.GetSection(GatewayOptions.SectionName).Bind(gateway);
+        var validation = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(gateway, new ValidationContext(gateway), validation, validateAllProperties: true))
+        {
+            throw new InvalidOperationException($"Invalid configuration: {string.Join(" ", validation.Select(v => v.ErrorMessage))}");
+        }
+
+        var authRequired = !string.IsNullOrEmpty(gateway.BearerToken) || !ListenAddresses.AllLoopback(configuration["urls"]);
+        if (authRequired && string.IsNullOrEmpty(gateway.BearerToken))
+        {
+            throw new InvalidOperationException(
+                $"The gateway listens beyond loopback ({configuration["urls"] ?? "default addresses"}) but GpuSharing:Gateway:BearerToken is not set; refusing to expose mutating routes and the dashboard without authentication.");
+        }
+
+        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<GatewayExceptionHandler>();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "GPU sharing control plane";
+            document.Info.Description = "Partitions AMD Instinct GPUs and shares them between model deployments. Errors are RFC 7807 problem details.";
+            return Task.CompletedTask;
+        }));
+        builder.Services.AddHealthChecks().AddCheck<GatewayReadinessCheck>("cluster", tags: ["ready"]);
+        builder.Services
+            .AddAuthentication(BearerTokenAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, BearerTokenAuthenticationHandler>(BearerTokenAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder().AddPolicy(AuthorizationPolicies.Operator, policy =>
+        {
+            if (authRequired)
+            {
+                policy.RequireAuthenticatedUser();
+            }
+            else
+            {
+                policy.RequireAssertion(_ => true); // the local default: loopback only, no token configured
+            }
+        });
+
+        builder.UseOrleansClient(client =>
+        {
+            var clusterId = configuration["GpuSharing:Cluster:ClusterId"] ?? "gpu-sharing";
+            var serviceId = configuration["GpuSharing:Cluster:ServiceId"] ?? "gpu-sharing";
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = clusterId;
+                o.ServiceId = serviceId;
+            });
+            if (string.Equals(configuration["GpuSharing:Clustering"], "azure", StringComparison.Ordinal))
+            {
+                var connection = configuration.GetConnectionString("AzureStorage")
+                    ?? throw new InvalidOperationException("GpuSharing:Clustering is 'azure' but ConnectionStrings:AzureStorage is not set.");
+                client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection));
+            }
+            else
+            {
+                client.UseLocalhostClustering(gateway.SiloGatewayPorts, serviceId, clusterId);
+            }
+
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = gateway.GrainCallTimeout);
+            client.UseConnectionRetryFilter(async (exception, cancellationToken) =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                return !cancellationToken.IsCancellationRequested;
+            });
+            client.AddDashboard(o => o.HideTrace = true);
+        });
+        return builder;
+    }
+
+    public static WebApplication MapGpuSharingGateway(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi();
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(AuthorizationPolicies.Operator).ExcludeFromDescription();
+        return app;
+    }
+}

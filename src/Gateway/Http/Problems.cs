@@ -1,0 +1,26 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace GpuSharing.Gateway.Http;
+
+/// <summary>RFC 7807 problem details with stable type URIs, one per kind of problem.</summary>
+public static class Problems
+{
+    public const string TypePrefix = "urn:gpu-sharing:problem:";
+
+    public static ProblemHttpResult Create(int status, string slug, string title, string detail, IDictionary<string, object?>? extensions = null) =>
+        TypedResults.Problem(new ProblemDetails
+        {
+            Status = status,
+            Type = TypePrefix + slug,
+            Title = title,
+            Detail = detail,
+            Extensions = extensions ?? new Dictionary<string, object?>(),
+        });
+
+    public static ValidationProblem Invalid(IDictionary<string, string[]> errors, string detail) =>
+        TypedResults.ValidationProblem(errors, detail, type: TypePrefix + "invalid-request", title: "The request is not valid.");
+
+    public static ValidationProblem Invalid(string field, string error) =>
+        Invalid(new Dictionary<string, string[]> { [field] = [error] }, error);
+}

@@ -1,0 +1,32 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace GpuSharing.Gateway.Http;
+
+/// <summary>Checks route values before anything reaches a grain: node names are Kubernetes node names, GPU indices small integers.</summary>
+public static partial class RouteValues
+{
+    public const int MaxGpuIndex = 63;
+
+    /// <summary>A DNS subdomain (RFC 1123) of at most 253 characters, as Kubernetes requires of node names.</summary>
+    public static string? NodeError(string node) =>
+        node.Length is > 0 and <= 253 && NodeName().IsMatch(node)
+            ? null
+            : $"'{Truncate(node)}' is not a Kubernetes node name (lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters).";
+
+    public static string? IndexError(string index, out int value)
+    {
+        if (int.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value <= MaxGpuIndex)
+        {
+            return null;
+        }
+
+        value = -1;
+        return $"'{Truncate(index)}' is not a GPU index (an integer from 0 to {MaxGpuIndex}).";
+    }
+
+    private static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "…";
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
+    private static partial Regex NodeName();
+}

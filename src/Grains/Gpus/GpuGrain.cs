@@ -1,0 +1,215 @@
+using GpuSharing.Grains.Hardware;
+using GpuSharing.Grains.Interfaces;
+using GpuSharing.Grains.Interfaces.Gpus;
+using GpuSharing.Grains.Interfaces.Hardware;
+using GpuSharing.Grains.Interfaces.Nodes;
+using GpuSharing.Grains.Interfaces.Partitions;
+using GpuSharing.Grains.Placement;
+using Microsoft.Extensions.Logging;
+
+namespace GpuSharing.Grains.Gpus;
+
+/// <summary>
+/// One physical GPU, activated on its node's silo where <see cref="IGpuNodeBackend"/> reaches the device. It keeps
+/// the last verified read of the device, runs compute-mode changes itself and takes part in node-wide memory-mode
+/// changes the <see cref="INodeGrain"/> coordinates. Success is only ever what a fresh read of the device shows.
+/// Reconfigurations run in the background on the grain's scheduler, so the GPU answers reads while one runs.
+/// </summary>
+[NodeAffinityPlacement]
+public sealed partial class GpuGrain(
+    [PersistentState("gpu", StorageNames.Hardware)] IPersistentState<GpuGrainState> state,
+    IGpuNodeBackend backend,
+    TimeProvider time,
+    ILogger<GpuGrain> logger) : Grain, IGpuGrain
+{
+    private readonly Dictionary<int, PartitionView> _partitions = [];
+    private string _node = string.Empty;
+    private int _index;
+    private Task _background = Task.CompletedTask;
+
+    private GpuGrainState State => state.State;
+
+    private bool IsRunning => State.Operation is { IsRunning: true };
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        (_node, _index) = GrainKeys.ParseGpu(this.GetPrimaryKeyString());
+        await RefreshPartitionsAsync(cancellationToken);
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // A reconfiguration in flight finishes (or fails and records why) before the activation goes away.
+        try
+        {
+            await _background.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            LogDeactivatedMidOperation(logger, _node, _index, State.Operation?.Id);
+        }
+    }
+
+    public async Task<GpuView> AttachAsync(GpuDeviceSnapshot device, CancellationToken cancellationToken = default)
+    {
+        var previous = State.Device;
+        if (State.Operation is { IsRunning: true } interrupted)
+        {
+            // The silo went down mid-operation. The fresh read of the device is the only truth left.
+            var layout = device.ComputeMode is { } c && device.MemoryMode is { } m ? new PartitionLayout(c, m) : null;
+            var status = layout == interrupted.Target ? OperationStatus.Succeeded : layout == interrupted.Previous ? OperationStatus.RolledBack : OperationStatus.Degraded;
+            State.Operation = Close(interrupted, status, GpuState.Verifying, new DeviceError(DeviceErrorKind.Failed, null, "Interrupted by a restart of the node silo; the device was re-read."));
+            SetState(status == OperationStatus.Degraded ? GpuState.Degraded : GpuState.Ready, status == OperationStatus.Degraded ? State.Operation.Error!.Message : null);
+        }
+
+        State.Device = device;
+        State.VerifiedAt = device.ReadAt;
+        var changed = previous is null || !SameLayout(previous, device);
+        if (device.Model is null)
+        {
+            SetState(GpuState.Unsupported, $"{device.MarketName} is not a GPU family this control plane partitions.");
+        }
+        else if (previous is not null && changed && _partitions.Values.Any(p => p.Reservations.Count > 0))
+        {
+            // Never drop a reservation because the device moved under it: keep them, place nothing new.
+            SetState(GpuState.Degraded, $"The device changed from {Describe(previous)} to {Describe(device)} outside the control plane while deployments hold its partitions.");
+        }
+        else if (State.State == GpuState.Degraded)
+        {
+            // A degraded GPU stays so until a reconfiguration verifies it; a restart alone proves nothing.
+        }
+        else
+        {
+            SetState(GpuState.Ready, previous is not null && changed ? $"The device changed from {Describe(previous)} to {Describe(device)} outside the control plane; adopted." : null);
+        }
+
+        if (State.State != GpuState.Degraded || previous is null)
+        {
+            await ApplyLayoutAsync(device, changed, cancellationToken);
+        }
+
+        if (State.State is GpuState.Degraded or GpuState.Unsupported)
+        {
+            await FreezeAllAsync(State.State.ToString(), cancellationToken);
+        }
+
+        LogAttached(logger, _node, _index, device.Model ?? device.MarketName, Describe(device), State.State);
+        await SaveAsync(cancellationToken);
+        return View();
+    }
+
+    public Task<GpuView> GetAsync() => Task.FromResult(View());
+
+    public async Task PartitionChangedAsync(int partitionIndex)
+    {
+        var view = await GrainFactory.GetGrain<IPartitionGrain>(GrainKeys.Partition(_node, _index, partitionIndex)).GetAsync();
+        _partitions[partitionIndex] = view;
+        State.Version++;
+        await ReportAsync();
+    }
+
+    private static string Describe(GpuDeviceSnapshot device) => $"{device.ComputeMode?.ToString() ?? "?"}/{device.MemoryMode?.ToString() ?? "?"}";
+
+    private static bool SameLayout(GpuDeviceSnapshot a, GpuDeviceSnapshot b) =>
+        a.ComputeMode == b.ComputeMode
+        && a.MemoryMode == b.MemoryMode
+        && a.Partitions.Count == b.Partitions.Count
+        && a.Partitions.Zip(b.Partitions).All(p => p.First.VramBytes == p.Second.VramBytes);
+
+    /// <summary>Configures a partition grain for each partition the device shows and retires those it no longer has.</summary>
+    private async Task ApplyLayoutAsync(GpuDeviceSnapshot device, bool newLayout, CancellationToken cancellationToken)
+    {
+        if (newLayout)
+        {
+            State.LayoutVersion++;
+        }
+
+        if (device.ComputeMode is not { } compute || device.MemoryMode is not { } memory)
+        {
+            return;
+        }
+
+        var layout = new PartitionLayout(compute, memory);
+        var resource = PartitioningRules.ResourceName(compute, memory);
+        foreach (var partition in device.Partitions)
+        {
+            var spec = new PartitionSpec(
+                State.LayoutVersion,
+                layout,
+                partition.VramBytes,
+                partition.ComputeUnits,
+                new DeviceBinding(partition.LogicalIndex, partition.RenderNode, partition.Bdf, resource));
+            _partitions[partition.Index] = await Partition(partition.Index).ConfigureAsync(spec, cancellationToken);
+        }
+
+        foreach (var stale in _partitions.Keys.Where(k => k >= device.Partitions.Count).ToList())
+        {
+            if (await Partition(stale).RetireAsync(State.Operation?.Id ?? "attach", cancellationToken))
+            {
+                _partitions.Remove(stale);
+            }
+        }
+    }
+
+    private async Task RefreshPartitionsAsync(CancellationToken cancellationToken)
+    {
+        _partitions.Clear();
+        var count = State.Device?.Partitions.Count ?? 0;
+        for (var p = 0; p < count; p++)
+        {
+            _partitions[p] = await Partition(p).GetAsync().WaitAsync(cancellationToken);
+        }
+    }
+
+    private IPartitionGrain Partition(int index) => GrainFactory.GetGrain<IPartitionGrain>(GrainKeys.Partition(_node, _index, index));
+
+    private void SetState(GpuState gpuState, string? reason)
+    {
+        State.State = gpuState;
+        State.StateReason = reason;
+    }
+
+    private async Task SaveAsync(CancellationToken cancellationToken = default)
+    {
+        State.Version++;
+        await state.WriteStateAsync(cancellationToken);
+        await ReportAsync();
+    }
+
+    private Task ReportAsync() => GrainFactory.GetGrain<INodeGrain>(_node).ReportGpuAsync(View());
+
+    private GpuView View()
+    {
+        var device = State.Device;
+        var partitions = Enumerable.Range(0, device?.Partitions.Count ?? 0)
+            .Select(p => _partitions.TryGetValue(p, out var view) ? view : EmptyPartition(device!.Partitions[p]))
+            .ToList();
+        return new GpuView(
+            _node,
+            _index,
+            device?.Model ?? "unknown",
+            device?.MarketName ?? "unknown",
+            device?.Bdf,
+            device?.Uuid,
+            device?.VramBytes ?? 0,
+            device?.ComputeUnits ?? 0,
+            device?.ComputeMode,
+            device?.MemoryMode,
+            device is null ? GpuState.Unreachable : State.State,
+            device is null ? "Not discovered by its node agent yet." : State.StateReason,
+            partitions,
+            device?.Capabilities ?? GpuCapabilities.None,
+            State.Operation,
+            State.VerifiedAt,
+            State.Version);
+    }
+
+    private static PartitionView EmptyPartition(DevicePartition partition) =>
+        new(partition.Index, partition.VramBytes, partition.ComputeUnits, 0, [], null, false);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "GPU {Node}/{Index} deactivated while operation {Operation} was still running")]
+    private static partial void LogDeactivatedMidOperation(ILogger logger, string node, int index, string? operation);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "GPU {Node}/{Index} attached: {Model} in {Layout}, {State}")]
+    private static partial void LogAttached(ILogger logger, string node, int index, string model, string layout, GpuState state);
+}

@@ -1,0 +1,139 @@
+using GpuSharing.Grains.Interfaces;
+using GpuSharing.Grains.Interfaces.Gpus;
+using GpuSharing.Grains.Interfaces.Partitions;
+using GpuSharing.Grains.Placement;
+using Microsoft.Extensions.Logging;
+
+namespace GpuSharing.Grains.Partitions;
+
+/// <summary>
+/// The authority for one partition's reservations. It checks every reservation against the partition's VRAM itself,
+/// so no caller, however wrong, can over-commit it; it refuses reservations while its GPU is being reconfigured.
+/// </summary>
+[NodeAffinityPlacement]
+public sealed partial class PartitionGrain(
+    [PersistentState("partition", StorageNames.Hardware)] IPersistentState<PartitionGrainState> state,
+    ILogger<PartitionGrain> logger) : Grain, IPartitionGrain
+{
+    private (string Node, int Gpu, int Partition) _key;
+
+    private PartitionGrainState State => state.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _key = GrainKeys.ParsePartition(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
+    public Task<PartitionView> GetAsync() => Task.FromResult(View());
+
+    public async Task<ReservationResult> ReserveAsync(string deployment, long bytes, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(deployment) || bytes <= 0)
+        {
+            return Result(ReservationOutcome.InvalidRequest, "A reservation needs a deployment name and a positive number of bytes.");
+        }
+
+        if (State.Spec is null || State.Retired)
+        {
+            return Result(ReservationOutcome.NotConfigured, $"Partition {_key.Partition} does not exist in GPU {_key.Node}/{_key.Gpu}'s current layout.");
+        }
+
+        if (State.FrozenBy is { } operation)
+        {
+            return Result(ReservationOutcome.Frozen, $"GPU {_key.Node}/{_key.Gpu} is being reconfigured (operation {operation}).");
+        }
+
+        var others = State.Reservations.Where(r => r.Key != deployment).Sum(r => r.Value);
+        if (others + bytes > State.Spec.VramBytes)
+        {
+            LogRefused(logger, deployment, bytes, this.GetPrimaryKeyString(), State.Spec.VramBytes - others);
+            return Result(ReservationOutcome.InsufficientMemory, $"{deployment} needs {bytes} bytes; {State.Spec.VramBytes - others} of {State.Spec.VramBytes} are free.");
+        }
+
+        if (State.Reservations.TryGetValue(deployment, out var existing) && existing == bytes)
+        {
+            return Result(ReservationOutcome.Reserved, null);
+        }
+
+        State.Reservations[deployment] = bytes;
+        await state.WriteStateAsync(cancellationToken);
+        NotifyGpu();
+        return Result(ReservationOutcome.Reserved, null);
+    }
+
+    public async Task<bool> ReleaseAsync(string deployment, CancellationToken cancellationToken = default)
+    {
+        if (!State.Reservations.Remove(deployment))
+        {
+            return false;
+        }
+
+        await state.WriteStateAsync(cancellationToken);
+        NotifyGpu();
+        return true;
+    }
+
+    public async Task<PartitionView> ConfigureAsync(PartitionSpec spec, CancellationToken cancellationToken = default)
+    {
+        State.Spec = spec;
+        State.Retired = false;
+        State.FrozenBy = null;
+        await state.WriteStateAsync(cancellationToken);
+        return View();
+    }
+
+    public async Task<IReadOnlyList<PartitionReservation>> FreezeAsync(string operationId, CancellationToken cancellationToken = default)
+    {
+        State.FrozenBy = operationId;
+        await state.WriteStateAsync(cancellationToken);
+        return Reservations();
+    }
+
+    public async Task ThawAsync(string operationId, CancellationToken cancellationToken = default)
+    {
+        if (State.FrozenBy == operationId)
+        {
+            State.FrozenBy = null;
+            await state.WriteStateAsync(cancellationToken);
+        }
+    }
+
+    public async Task<bool> RetireAsync(string operationId, CancellationToken cancellationToken = default)
+    {
+        if (State.Reservations.Count > 0)
+        {
+            return false;
+        }
+
+        State.Retired = true;
+        State.FrozenBy = null;
+        await state.WriteStateAsync(cancellationToken);
+        return true;
+    }
+
+    private List<PartitionReservation> Reservations() =>
+        [.. State.Reservations.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => new PartitionReservation(r.Key, r.Value))];
+
+    private PartitionView View() => new(
+        _key.Partition,
+        State.Spec?.VramBytes ?? 0,
+        State.Spec?.ComputeUnits ?? 0,
+        State.Reservations.Values.Sum(),
+        Reservations(),
+        State.Spec?.Binding,
+        State.Spec is not null && !State.Retired && State.FrozenBy is null);
+
+    private ReservationResult Result(ReservationOutcome outcome, string? reason)
+    {
+        var reserved = State.Reservations.Values.Sum();
+        return new ReservationResult(outcome, reserved, Math.Max(0, (State.Spec?.VramBytes ?? 0) - reserved), reason);
+    }
+
+    // One-way: the GPU calls its partitions, so a partition must never wait on its GPU.
+    private void NotifyGpu() =>
+        GrainFactory.GetGrain<IGpuGrain>(GrainKeys.Gpu(_key.Node, _key.Gpu)).PartitionChangedAsync(_key.Partition).Ignore();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused {Deployment} ({Bytes} bytes) on partition {Partition}: only {Free} bytes free")]
+    private static partial void LogRefused(ILogger logger, string deployment, long bytes, string partition, long free);
+}

@@ -1,0 +1,20 @@
+using GpuSharing.Grains.Interfaces.Partitions;
+
+namespace GpuSharing.Grains.Partitions;
+
+/// <summary>A partition's shape and reservations. <see cref="FrozenBy"/> names the reconfiguration that stopped reservations.</summary>
+[GenerateSerializer, Alias("gpusharing.PartitionGrainState")]
+public sealed class PartitionGrainState
+{
+    [Id(0)]
+    public PartitionSpec? Spec { get; set; }
+
+    [Id(1)]
+    public bool Retired { get; set; }
+
+    [Id(2)]
+    public string? FrozenBy { get; set; }
+
+    [Id(3)]
+    public Dictionary<string, long> Reservations { get; set; } = new(StringComparer.Ordinal);
+}

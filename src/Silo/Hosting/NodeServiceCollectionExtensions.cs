@@ -1,0 +1,39 @@
+using GpuSharing.Grains.Hardware;
+using GpuSharing.Grains.Hardware.AmdSmi;
+using GpuSharing.Grains.Hardware.Processes;
+using GpuSharing.Grains.Hardware.Simulation;
+using GpuSharing.Silo.Health;
+using GpuSharing.Silo.Nodes;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace GpuSharing.Silo.Hosting;
+
+public static class NodeServiceCollectionExtensions
+{
+    /// <summary>The node side of a silo: the device backend its configuration names and the agent that discovers the GPUs.</summary>
+    public static IServiceCollection AddGpuNode(this IServiceCollection services, NodeOptions node)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IProcessRunner, ProcessRunner>();
+        services.AddSingleton<AmdSmiClient>();
+        if (node.IsSimulated)
+        {
+            services.AddSingleton<SimulatedGpuNode>();
+            services.AddSingleton<IGpuNodeBackend>(sp => sp.GetRequiredService<SimulatedGpuNode>());
+        }
+        else
+        {
+            services.AddSingleton<IGpuNodeBackend, AmdSmiBackend>();
+        }
+
+        services.AddSingleton<NodeAgentStatus>();
+        services.AddHostedService<NodeAgent>();
+        services.AddHealthChecks().AddCheck<NodeAgentHealthCheck>("node-agent", tags: ["ready"]);
+        return services;
+    }
+
+    public static OptionsBuilder<T> AddValidatedOptions<T>(this IServiceCollection services, string section)
+        where T : class =>
+        services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+}
