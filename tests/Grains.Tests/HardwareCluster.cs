@@ -1,0 +1,160 @@
+using Azure.Data.Tables;
+using GpuSharing.Grains.Hardware;
+using GpuSharing.Grains.Hardware.Simulation;
+using GpuSharing.Grains.Interfaces;
+using GpuSharing.Grains.Interfaces.Gpus;
+using GpuSharing.Grains.Interfaces.Hardware;
+using GpuSharing.Grains.Interfaces.Nodes;
+using GpuSharing.Grains.Interfaces.Partitions;
+using GpuSharing.Silo.Configuration;
+using GpuSharing.Silo.Hosting;
+using GpuSharing.Silo.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.TestingHost;
+
+namespace GpuSharing.Grains.Tests;
+
+/// <summary>
+/// An in-process cluster with one silo per GPU node, each with its own simulated device, the product's placement
+/// directors, node agents and membership-based reachability; grain state in memory.
+/// </summary>
+public sealed class HardwareCluster : IAsyncDisposable
+{
+    private readonly Dictionary<string, SimulatedGpuNode> _devices;
+    private readonly Dictionary<string, string> _siloNames;
+
+    private HardwareCluster(InProcessTestCluster cluster, Dictionary<string, SimulatedGpuNode> devices, Dictionary<string, string> siloNames)
+    {
+        Cluster = cluster;
+        _devices = devices;
+        _siloNames = siloNames;
+    }
+
+    public InProcessTestCluster Cluster { get; }
+
+    public IClusterClient Client => Cluster.Client;
+
+    /// <summary>Starts a silo per node, e.g. <c>("node-a", "MI300X:2"), ("node-b", "MI355X:1")</c>, and waits for every node to register.</summary>
+    public static async Task<HardwareCluster> StartAsync(params (string Node, string Gpus, string Platform)[] nodes) =>
+        await StartAsync(TimeSpan.FromMilliseconds(20), null, nodes);
+
+    /// <summary>
+    /// As above, with every device operation taking <paramref name="deviceDelay"/> (to catch a reconfiguration in
+    /// flight), and grain state in Azure Table storage when <paramref name="azureStorage"/> is given (so that it
+    /// survives the loss of a silo; memory storage lives in the silos).
+    /// </summary>
+    public static async Task<HardwareCluster> StartAsync(TimeSpan deviceDelay, string? azureStorage, params (string Node, string Gpus, string Platform)[] nodes)
+    {
+        var devices = nodes.ToDictionary(
+            n => n.Node,
+            n => new SimulatedGpuNode(Options.Create(NodeOptionsFor(n.Node, n.Gpus, n.Platform, deviceDelay)), TimeProvider.System));
+        var expected = nodes.ToDictionary(n => n.Node, n => SimulatedGpuSpec.Parse(n.Gpus).Count);
+        var silos = new Dictionary<string, string>();
+        var builder = new InProcessTestClusterBuilder((short)nodes.Length);
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSilo((options, silo) =>
+        {
+            string node;
+            lock (silos)
+            {
+                if (!silos.TryGetValue(options.SiloName, out node!))
+                {
+                    node = nodes[silos.Count].Node;
+                    silos[options.SiloName] = node;
+                }
+            }
+
+            var device = devices[node];
+            foreach (var store in new[] { StorageNames.Hardware, StorageNames.ControlPlane })
+            {
+                if (azureStorage is null)
+                {
+                    silo.AddMemoryGrainStorage(store);
+                }
+                else
+                {
+                    silo.AddAzureTableGrainStorage(store, o => o.TableServiceClient = new TableServiceClient(azureStorage));
+                }
+            }
+
+            silo.AddGpuSharing(SiloRole.All, node);
+            silo.Services.AddSingleton(device);
+            silo.Services.AddSingleton<IGpuNodeBackend>(device);
+            silo.Services.AddSingleton(Options.Create(NodeOptionsFor(node, string.Empty, string.Empty, deviceDelay)));
+            silo.Services.AddSingleton<NodeAgentStatus>();
+            silo.Services.AddHostedService<NodeAgent>();
+        });
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        var hardware = new HardwareCluster(cluster, devices, silos);
+        foreach (var (node, _, _) in nodes)
+        {
+            await hardware.WaitAsync(node, v => v.Gpus.Count == expected[node] && v.Gpus.All(g => g.State != GpuState.Unreachable), TimeSpan.FromSeconds(30));
+        }
+
+        return hardware;
+    }
+
+    public static Task<HardwareCluster> StartAsync(params (string Node, string Gpus)[] nodes) =>
+        StartAsync([.. nodes.Select(n => (n.Node, n.Gpus, "Linux Baremetal"))]);
+
+    public SimulatedGpuNode Device(string node) => _devices[node];
+
+    /// <summary>The silo that serves <paramref name="node"/>.</summary>
+    public InProcessSiloHandle SiloOf(string node)
+    {
+        var name = _siloNames.Single(s => s.Value == node).Key;
+        return Cluster.Silos.Single(s => s.Name == name);
+    }
+
+    public INodeGrain Node(string node) => Client.GetGrain<INodeGrain>(node);
+
+    public IGpuGrain Gpu(string node, int index) => Client.GetGrain<IGpuGrain>(GrainKeys.Gpu(node, index));
+
+    public IPartitionGrain Partition(string node, int gpu, int partition) => Client.GetGrain<IPartitionGrain>(GrainKeys.Partition(node, gpu, partition));
+
+    public Task<PartitioningDecision> RequestAsync(string node, int gpu, ComputeMode compute, MemoryMode? memory = null) =>
+        Node(node).RequestPartitioningAsync(gpu, new PartitioningRequest(compute, memory));
+
+    /// <summary>Polls the node until <paramref name="condition"/> holds; fails with the last view otherwise.</summary>
+    public async Task<NodeView> WaitAsync(string node, Func<NodeView, bool> condition, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        NodeView view;
+        do
+        {
+            view = await Node(node).GetAsync();
+            if (condition(view))
+            {
+                return view;
+            }
+
+            await Task.Delay(50);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        throw new TimeoutException($"Node {node} never reached the expected state; last: {string.Join("; ", view.Gpus.Select(g => $"GPU {g.Index} {g.ComputeMode}/{g.MemoryMode} {g.State} op {g.Operation?.Status}"))}, node op {view.Operation?.Status}");
+    }
+
+    /// <summary>Waits until the GPU's latest operation has ended, and returns the GPU.</summary>
+    public async Task<GpuView> WaitForOperationAsync(string node, int gpu, string operationId)
+    {
+        var view = await WaitAsync(node, v => v.Gpus.Single(g => g.Index == gpu).Operation is { Id: var id, IsRunning: false } && id == operationId
+            && (v.Operation is not { IsRunning: true }));
+        return view.Gpus.Single(g => g.Index == gpu);
+    }
+
+    public async ValueTask DisposeAsync() => await Cluster.DisposeAsync();
+
+    private static NodeOptions NodeOptionsFor(string node, string gpus, string platform, TimeSpan delay) => new()
+    {
+        Name = node,
+        Backend = "simulated",
+        SimulatedGpus = string.IsNullOrEmpty(gpus) ? "MI300X:1" : gpus,
+        SimulatedPlatform = string.IsNullOrEmpty(platform) ? "Linux Baremetal" : platform,
+        SimulatedComputeDelay = delay,
+        SimulatedMemoryDelay = delay,
+        SimulatedReloadDelay = delay,
+    };
+}
