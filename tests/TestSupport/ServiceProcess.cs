@@ -44,7 +44,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>src/{project}/bin/{configuration}/net10.0/{project}.dll</c> with the given settings as environment variables.</summary>
-    public static ServiceProcess Start(string project, string name, int httpPort, IReadOnlyDictionary<string, string> settings)
+    public static ServiceProcess Start(string project, string name, int httpPort, IReadOnlyDictionary<string, string> settings, string bindAddress = "127.0.0.1")
     {
         var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent?.Name ?? "Debug";
         var dll = Path.Combine(Fixtures.RepositoryRoot, "src", project, "bin", configuration, "net10.0", $"{project}.dll");
@@ -62,7 +62,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         };
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{httpPort}");
+        start.ArgumentList.Add($"http://{bindAddress}:{httpPort}");
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Logging__LogLevel__Default"] = "Information";

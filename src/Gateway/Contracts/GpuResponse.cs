@@ -19,4 +19,5 @@ public sealed record GpuResponse(
     IReadOnlyList<PartitionResponse> Partitions,
     CapabilitiesResponse Capabilities,
     OperationResponse? Operation,
-    DateTimeOffset? VerifiedAt);
+    DateTimeOffset? VerifiedAt,
+    string? Silo);

@@ -24,7 +24,8 @@ public static class Responses
         [.. gpu.Partitions.Select(Partition)],
         Capabilities(gpu.Capabilities),
         gpu.Operation is { } operation ? Operation(operation) : null,
-        gpu.VerifiedAt);
+        gpu.VerifiedAt,
+        gpu.Silo);
 
     public static PartitionResponse Partition(PartitionView partition) => new(
         partition.Index,

@@ -21,6 +21,28 @@ public static class Problems
     public static ValidationProblem Invalid(IDictionary<string, string[]> errors, string detail) =>
         TypedResults.ValidationProblem(errors, detail, type: TypePrefix + "invalid-request", title: "The request is not valid.");
 
+    /// <summary>Gives problems the framework writes itself (404, 405, 415, 401 from status codes) our type URIs too.</summary>
+    public static void Normalize(ProblemDetails problem)
+    {
+        if (problem.Type is not null && problem.Type.StartsWith(TypePrefix, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        problem.Type = TypePrefix + problem.Status switch
+        {
+            StatusCodes.Status400BadRequest => "malformed-request",
+            StatusCodes.Status401Unauthorized => "unauthorized",
+            StatusCodes.Status403Forbidden => "forbidden",
+            StatusCodes.Status404NotFound => "not-found",
+            StatusCodes.Status405MethodNotAllowed => "method-not-allowed",
+            StatusCodes.Status413PayloadTooLarge => "body-too-large",
+            StatusCodes.Status415UnsupportedMediaType => "unsupported-media-type",
+            >= 500 => "internal",
+            _ => "http-" + problem.Status,
+        };
+    }
+
     public static ValidationProblem Invalid(string field, string error) =>
         Invalid(new Dictionary<string, string[]> { [field] = [error] }, error);
 }

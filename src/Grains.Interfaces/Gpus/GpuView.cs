@@ -3,7 +3,7 @@ using GpuSharing.Grains.Interfaces.Partitions;
 
 namespace GpuSharing.Grains.Interfaces.Gpus;
 
-/// <summary>A GPU as the control plane knows it: identity, last verified modes, state, partitions and its latest reconfiguration.</summary>
+/// <summary>A GPU as the control plane knows it: identity, last verified modes, state, partitions, its latest reconfiguration and the silo that hosts it.</summary>
 [GenerateSerializer, Immutable, Alias("gpusharing.GpuView")]
 public sealed record GpuView(
     string Node,
@@ -22,7 +22,8 @@ public sealed record GpuView(
     GpuCapabilities Capabilities,
     PartitioningOperation? Operation,
     DateTimeOffset? VerifiedAt,
-    long Version)
+    long Version,
+    string? Silo)
 {
     public long ReservedBytes => Partitions.Sum(p => p.ReservedBytes);
 

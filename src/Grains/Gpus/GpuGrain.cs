@@ -201,7 +201,8 @@ public sealed partial class GpuGrain(
             device?.Capabilities ?? GpuCapabilities.None,
             State.Operation,
             State.VerifiedAt,
-            State.Version);
+            State.Version,
+            RuntimeIdentity);
     }
 
     private static PartitionView EmptyPartition(DevicePartition partition) =>

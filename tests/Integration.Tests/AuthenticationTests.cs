@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using GpuSharing.TestSupport;
+
+namespace GpuSharing.Integration.Tests;
+
+/// <summary>Outside the local default, mutating routes and the dashboard need the configured bearer token.</summary>
+public sealed class AuthenticationTests
+{
+    private const string Token = "s3cret-token-for-tests";
+
+    [Fact]
+    public async Task With_a_token_configured_mutations_and_the_dashboard_require_it_and_reads_do_not()
+    {
+        using var device = new FakeAmdSmiDevice();
+        await using var cluster = await ClusterEnvironment.StartWithFakeAmdSmiAsync(device, gatewaySettings: new Dictionary<string, string> { ["GpuSharing:Gateway:BearerToken"] = Token });
+        var ct = TestContext.Current.CancellationToken;
+
+        var anonymousPut = await cluster.PutPartitioningAsync("node-1", 0, new { computeMode = "SPX" });
+        var wrongToken = await SendAsync(cluster, HttpMethod.Put, "/api/v1/gpus/node-1/0/partitioning", "wrong", JsonContent.Create(new { computeMode = "SPX" }));
+        var anonymousDashboard = await cluster.Http.GetAsync("/dashboard/", ct);
+        var read = await cluster.Http.GetAsync("/api/v1/gpus", ct);
+        var authorizedDashboard = await SendAsync(cluster, HttpMethod.Get, "/dashboard/", Token, null);
+        var authorizedPut = await SendAsync(cluster, HttpMethod.Put, "/api/v1/gpus/node-1/0/partitioning", Token, JsonContent.Create(new { computeMode = "DPX" }));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymousPut.StatusCode);
+        Assert.Equal("application/problem+json", anonymousPut.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("Bearer", anonymousPut.Headers.WwwAuthenticate.Single().Scheme);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongToken.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymousDashboard.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, authorizedDashboard.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, authorizedPut.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_gateway_exposed_beyond_loopback_without_a_token_refuses_to_start()
+    {
+        var gateway = ServiceProcess.Start("Gateway", "exposed-gateway", FreePorts.Next(), new Dictionary<string, string>(), bindAddress: "0.0.0.0");
+        await using (gateway)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (!gateway.HasExited && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100, TestContext.Current.CancellationToken);
+            }
+
+            Assert.True(gateway.HasExited, "the gateway kept running without a token on 0.0.0.0");
+            Assert.Contains("GpuSharing:Gateway:BearerToken is not set", gateway.Output, StringComparison.Ordinal);
+        }
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(ClusterEnvironment cluster, HttpMethod method, string path, string token, HttpContent? content)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await cluster.Http.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+}

@@ -1,0 +1,128 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace GpuSharing.Integration.Tests;
+
+/// <summary>Every route, given bad input, answers 4xx with RFC 7807 problem details, never 5xx, and changes nothing.</summary>
+public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+{
+    private const string Put = "PUT";
+    private const string Get = "GET";
+
+    public static TheoryData<string, string, string?, string?, int, string> Cases => new()
+    {
+        // PUT partitioning: bodies
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "{bad", "application/json", 400, "malformed-request" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"computeMode\":\"CPX\",}", "application/json", 400, "malformed-request" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "", "application/json", 400, "malformed-request" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "[]", "application/json", 400, "invalid-request" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "\"CPX\"", "application/json", 400, "invalid-request" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "null", "application/json", 400, "invalid-request" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "{}", "application/json", 400, "invalid-request" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"computeMode\":\"XPX\"}", "application/json", 400, "invalid-request" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"computeMode\":\"CPX\",\"memoryMode\":\"NPS3\"}", "application/json", 400, "invalid-request" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"computeMode\":\"cpx\"}", "application/json", 400, "invalid-request" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"ComputeMode\":\"CPX\"}", "application/json", 400, "invalid-request" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"computeMode\":\"CPX\",\"memorymode\":\"NPS1\"}", "application/json", 400, "invalid-request" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"computeMode\":\"CPX\",\"force\":true}", "application/json", 400, "invalid-request" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"computeMode\":\"CPX\",\"computeMode\":\"SPX\"}", "application/json", 400, "invalid-request" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"computeMode\":8}", "application/json", 400, "invalid-request" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"computeMode\":[\"CPX\"]}", "application/json", 400, "invalid-request" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", new string('[', 200) + new string(']', 200), "application/json", 400, "malformed-request" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"computeMode\":\"CPX\"}", "text/plain", 415, "unsupported-media-type" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"computeMode\":\"CPX\"}", null, 415, "unsupported-media-type" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"computeMode\":\"CPX\",\"pad\":\"" + new string('x', 1_000_000) + "\"}", "application/json", 413, "body-too-large" },
+        // invalid combinations are well-formed but unsupported
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"computeMode\":\"SPX\",\"memoryMode\":\"NPS4\"}", "application/json", 422, "invalid-combination" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"computeMode\":\"TPX\"}", "application/json", 422, "invalid-combination" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"computeMode\":\"CPX\",\"memoryMode\":\"NPS8\"}", "application/json", 422, "invalid-combination" },
+        // route values
+        { Put, "/api/v1/gpus/Node_1/0/partitioning", "{\"computeMode\":\"CPX\"}", "application/json", 400, "invalid-request" },
+        { Put, "/api/v1/gpus/node-1/-1/partitioning", "{\"computeMode\":\"CPX\"}", "application/json", 400, "invalid-request" },
+        { Put, "/api/v1/gpus/node-1/7/partitioning", "{\"computeMode\":\"CPX\"}", "application/json", 404, "gpu-not-found" },
+        { Put, "/api/v1/gpus/no-such-node/0/partitioning", "{\"computeMode\":\"CPX\"}", "application/json", 404, "gpu-not-found" },
+        { Get, "/api/v1/gpus/node-1/abc", null, null, 400, "invalid-request" },
+        { Get, "/api/v1/gpus/node-1/99999999999", null, null, 400, "invalid-request" },
+        { Get, "/api/v1/gpus/node-1/64", null, null, 400, "invalid-request" },
+        { Get, "/api/v1/gpus/UPPER/0", null, null, 400, "invalid-request" },
+        { Get, "/api/v1/gpus/" + new string('a', 300) + "/0", null, null, 400, "invalid-request" },
+        { Get, "/api/v1/gpus/node-1/5", null, null, 404, "gpu-not-found" },
+        { Get, "/api/v1/gpus/ghost/0", null, null, 404, "gpu-not-found" },
+        { Get, "/api/v1/gpus/node-1/x/partitioning", null, null, 400, "invalid-request" },
+        { Get, "/api/v1/gpus/node-1/1/partitioning", null, null, 404, "no-operation" },
+        { Get, "/api/v1/nodes/Bad.Name-", null, null, 400, "invalid-request" },
+        { Get, "/api/v1/nodes/ghost", null, null, 404, "node-not-found" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Bad_input_is_a_4xx_problem_never_a_5xx(string method, string path, string? body, string? contentType, int status, string problem)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+            if (contentType is not null)
+            {
+                request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+            }
+        }
+
+        var response = await fixture.Cluster.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.True((int)response.StatusCode == status, $"{method} {path} → {(int)response.StatusCode}, expected {status}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var details = JsonNode.Parse(text)!;
+        Assert.Equal($"urn:gpu-sharing:problem:{problem}", details["type"]?.GetValue<string>());
+        Assert.Equal(status, details["status"]?.GetValue<int>());
+        Assert.False(string.IsNullOrWhiteSpace(details["title"]?.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task A_chunked_body_without_a_length_is_still_limited()
+    {
+        var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes("{\"computeMode\":\"" + new string('C', 200_000) + "\"}")));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Put, "/api/v1/gpus/node-1/0/partitioning") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        var response = await fixture.Cluster.Http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Field_errors_name_the_field_and_suggest_the_right_casing()
+    {
+        var response = await fixture.Cluster.PutPartitioningAsync("node-1", 0, new Dictionary<string, string> { ["computeMode"] = "cpx", ["MemoryMode"] = "NPS1" });
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("did you mean 'CPX'?", problem["errors"]!["computeMode"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("Did you mean 'memoryMode'?", problem["errors"]!["MemoryMode"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("DELETE", "/api/v1/gpus", 405)]
+    [InlineData("POST", "/api/v1/gpus/node-1/0/partitioning", 405)]
+    [InlineData("GET", "/api/v1/nope", 404)]
+    public async Task Unknown_routes_and_methods_are_problems_too(string method, string path, int status)
+    {
+        var response = await fixture.Cluster.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path), TestContext.Current.CancellationToken);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task After_all_the_bad_input_nothing_changed_on_the_device()
+    {
+        var gpus = (await fixture.Cluster.GetJsonAsync("/api/v1/gpus")).AsArray();
+
+        Assert.All(gpus, g => Assert.Equal("SPX", g!["computeMode"]!.GetValue<string>()));
+        Assert.DoesNotContain(fixture.Device.Invocations, i => i.StartsWith("set", StringComparison.Ordinal));
+    }
+}
