@@ -20,4 +20,5 @@ public sealed record GpuResponse(
     CapabilitiesResponse Capabilities,
     OperationResponse? Operation,
     DateTimeOffset? VerifiedAt,
-    string? Silo);
+    string? Silo,
+    GpuTelemetry? Telemetry);

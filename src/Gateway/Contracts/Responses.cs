@@ -25,7 +25,8 @@ public static class Responses
         Capabilities(gpu.Capabilities),
         gpu.Operation is { } operation ? Operation(operation) : null,
         gpu.VerifiedAt,
-        gpu.Silo);
+        gpu.Silo,
+        gpu.Telemetry);
 
     public static PartitionResponse Partition(PartitionView partition) => new(
         partition.Index,

@@ -10,7 +10,7 @@ using Orleans.Dashboard;
 
 namespace GpuSharing.Gateway.Hosting;
 
-public static partial class GatewayHostBuilderExtensions
+public static class GatewayHostBuilderExtensions
 {
     /// <summary>
     /// The gateway's services: the Orleans client (localhost or Azure Table clustering, retrying until the cluster is

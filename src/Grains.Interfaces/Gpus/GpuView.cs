@@ -23,7 +23,8 @@ public sealed record GpuView(
     PartitioningOperation? Operation,
     DateTimeOffset? VerifiedAt,
     long Version,
-    string? Silo)
+    string? Silo,
+    GpuTelemetry? Telemetry = null)
 {
     public long ReservedBytes => Partitions.Sum(p => p.ReservedBytes);
 

@@ -18,4 +18,5 @@ public sealed record GpuDeviceSnapshot(
     MemoryMode? MemoryMode,
     IReadOnlyList<DevicePartition> Partitions,
     GpuCapabilities Capabilities,
-    DateTimeOffset ReadAt);
+    DateTimeOffset ReadAt,
+    GpuTelemetry? Telemetry = null);

@@ -104,8 +104,7 @@ public sealed partial class GpuGrain(
     {
         var view = await GrainFactory.GetGrain<IPartitionGrain>(GrainKeys.Partition(_node, _index, partitionIndex)).GetAsync();
         _partitions[partitionIndex] = view;
-        State.Version++;
-        await ReportAsync();
+        await SaveAsync(); // persists the version too, so that reports after a reactivation are never older than the last one
     }
 
     private static string Describe(GpuDeviceSnapshot device) => $"{device.ComputeMode?.ToString() ?? "?"}/{device.MemoryMode?.ToString() ?? "?"}";
@@ -202,7 +201,8 @@ public sealed partial class GpuGrain(
             State.Operation,
             State.VerifiedAt,
             State.Version,
-            RuntimeIdentity);
+            RuntimeIdentity,
+            device?.Telemetry);
     }
 
     private static PartitionView EmptyPartition(DevicePartition partition) =>

@@ -10,7 +10,7 @@ using Orleans.Configuration;
 
 namespace GpuSharing.Silo.Hosting;
 
-public static partial class SiloHostBuilderExtensions
+public static class SiloHostBuilderExtensions
 {
     /// <summary>
     /// Configures the silo process from <c>GpuSharing:*</c>: role, node and backend, storage (<c>azure</c> | <c>memory</c>),

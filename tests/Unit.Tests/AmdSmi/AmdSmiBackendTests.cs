@@ -209,6 +209,33 @@ public sealed class AmdSmiBackendTests
     }
 
     [Fact]
+    public async Task Partition_json_that_is_not_one_document_is_read_again_in_the_text_form()
+    {
+        using var device = new FakeAmdSmiDevice("7.0.0");
+        device.AddFault("partition", status: "GARBAGE");
+
+        var node = await Backend(device).ReadNodeAsync(TestContext.Current.CancellationToken);
+
+        var partitionCalls = device.Invocations.Where(i => i.StartsWith("partition", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["partition --json", "partition"], partitionCalls);
+        Assert.Equal(CapabilitySource.Device, node.Gpus[0].Capabilities.Source);
+        Assert.Equal(3, node.Gpus[0].Capabilities.ComputeModes.Single(c => c.Mode == ComputeMode.CPX).ProfileIndex);
+    }
+
+    [Fact]
+    public async Task Metrics_give_usage_power_temperature_and_VRAM_in_use()
+    {
+        using var device = new FakeAmdSmiDevice();
+        device.AddProcess(gpu: 1, pid: 99, vramBytes: 3L << 30);
+
+        var node = await Backend(device).ReadNodeAsync(TestContext.Current.CancellationToken);
+
+        Assert.Contains("metric --usage --mem-usage --power --temperature --json", device.Invocations);
+        Assert.Equal(new GpuTelemetry(0, 140, 40, 35, 0), node.Gpus[0].Telemetry);
+        Assert.Equal(3072 * MiB, node.Gpus[1].Telemetry!.VramUsedBytes);
+    }
+
+    [Fact]
     public async Task A_missing_executable_is_ExecutableNotFound()
     {
         var backend = new AmdSmiBackend(

@@ -21,7 +21,7 @@ public sealed partial class AmdSmiBackend(AmdSmiClient client, TimeProvider time
         var (versions, platform) = await ToolAsync(cancellationToken);
         var devices = await client.ListAsync(cancellationToken);
         var statics = await client.GetStaticAsync(cancellationToken);
-        var metrics = await client.GetMemoryMetricsAsync(cancellationToken);
+        var metrics = await client.GetMetricsAsync(cancellationToken);
         var partitions = await client.GetPartitionAsync(versions, cancellationToken);
         var snapshot = AmdSmiSnapshotBuilder.Build(versions, platform, !IsGuest(platform), devices, statics, metrics, partitions, time.GetUtcNow());
         foreach (var warning in snapshot.Warnings)

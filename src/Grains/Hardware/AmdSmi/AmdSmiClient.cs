@@ -29,8 +29,8 @@ public sealed partial class AmdSmiClient(IProcessRunner runner, IOptions<AmdSmiO
     public async Task<IReadOnlyList<AmdSmiStaticInfo>> GetStaticAsync(CancellationToken cancellationToken) =>
         AmdSmiStaticParser.ParseJson(await RunReadAsync(["static", "--asic", "--bus", "--vram", "--partition", "--json"], cancellationToken));
 
-    public async Task<IReadOnlyList<AmdSmiMetrics>> GetMemoryMetricsAsync(CancellationToken cancellationToken) =>
-        AmdSmiMetricParser.ParseJson(await RunReadAsync(["metric", "--mem-usage", "--json"], cancellationToken));
+    public async Task<IReadOnlyList<AmdSmiMetrics>> GetMetricsAsync(CancellationToken cancellationToken) =>
+        AmdSmiMetricParser.ParseJson(await RunReadAsync(["metric", "--usage", "--mem-usage", "--power", "--temperature", "--json"], cancellationToken));
 
     public async Task<IReadOnlyList<AmdSmiProcess>> GetProcessesAsync(CancellationToken cancellationToken) =>
         AmdSmiProcessParser.ParseJson(await RunReadAsync(["process", "--json"], cancellationToken));

@@ -120,7 +120,20 @@ public static class AmdSmiSnapshotBuilder
             memory,
             devicePartitions,
             Capabilities(ids, partitions, family),
-            readAt);
+            readAt,
+            Telemetry(logical, metrics));
+    }
+
+    // Usage, power and temperature are the device's, reported on its primary partition; VRAM in use adds up the partitions.
+    private static GpuTelemetry? Telemetry(IReadOnlyList<AmdSmiLogicalDevice> logical, Dictionary<int, AmdSmiMetrics> metrics)
+    {
+        if (!metrics.TryGetValue(logical[0].Gpu, out var primary))
+        {
+            return null;
+        }
+
+        var used = logical.Select(l => metrics.GetValueOrDefault(l.Gpu)?.UsedVramBytes).OfType<long>().ToList();
+        return new GpuTelemetry(primary.GfxActivityPercent, primary.SocketPowerWatts, primary.HotspotCelsius, primary.MemoryCelsius, used.Count > 0 ? used.Sum() : null);
     }
 
     private static ComputeMode? InferCompute(int logicalCount, GpuFamily? family) =>

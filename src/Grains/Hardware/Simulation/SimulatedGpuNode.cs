@@ -95,7 +95,8 @@ public sealed class SimulatedGpuNode : IGpuNodeBackend
                     _state.MemoryMode,
                     partitions,
                     DeviceCapabilities(family),
-                    now));
+                    now,
+                    new GpuTelemetry(0, null, null, null, _processes.Where(p => p.GpuIndex == i).Sum(p => p.VramBytes ?? 0))));
             }
 
             return Task.FromResult(new NodeHardwareSnapshot(
