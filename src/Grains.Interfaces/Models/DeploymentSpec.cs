@@ -1,0 +1,27 @@
+namespace GpuSharing.Grains.Interfaces.Models;
+
+/// <summary>
+/// A model deployment as its owner declares it. <see cref="Model"/> is a Hugging Face id or a catalog alias; an
+/// unknown model needs <see cref="Architecture"/>. KV cache is sized for <see cref="MaxModelLen"/> ×
+/// <see cref="MaxNumSeqs"/> tokens unless <see cref="KvCacheBytes"/> declares a budget; it may shrink to
+/// <see cref="MinKvCacheBytes"/> (default: one sequence of MaxModelLen) where the target does not fit.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("gpusharing.DeploymentSpec")]
+public sealed record DeploymentSpec(
+    string Model,
+    Precision Precision,
+    int? MaxModelLen,
+    int? MaxNumSeqs,
+    int Replicas,
+    Priority Priority,
+    Isolation? Isolation = null,
+    SloSpec? Slo = null,
+    ModelArchitecture? Architecture = null,
+    long? KvCacheBytes = null,
+    long? MinKvCacheBytes = null,
+    int? MaxTensorParallel = null,
+    bool KvCacheFp8 = false,
+    string? Node = null)
+{
+    public Isolation EffectiveIsolation => Isolation ?? (Priority == Priority.High ? Models.Isolation.Exclusive : Models.Isolation.Shared);
+}

@@ -1,0 +1,7 @@
+using GpuSharing.Grains.Interfaces.Models;
+using GpuSharing.Grains.Planning.Sizing;
+
+namespace GpuSharing.Grains.Planning.Placement;
+
+/// <summary>What the engine places: a deployment's replicas, their priority and isolation, their memory, their freedom (tensor parallel, node pin).</summary>
+public sealed record PlacementDemand(string Deployment, int Replicas, Priority Priority, Isolation Isolation, ReplicaSize Size, int MaxTensorParallel = 1, string? Node = null);

@@ -1,0 +1,92 @@
+using GpuSharing.Grains.Interfaces.Models;
+using GpuSharing.Grains.Planning.Catalog;
+
+namespace GpuSharing.Grains.Planning.Sizing;
+
+/// <summary>
+/// Sizes a deployment the way vLLM fills memory: weights = parameters × bytes per parameter of the precision;
+/// KV cache = 2 (K and V) × layers × KV heads × head dim × KV bytes per token, for MaxModelLen × MaxNumSeqs tokens or a
+/// declared budget; plus the engine's activation reserve. The partition's driver reserve is the partition's concern.
+/// </summary>
+public static class ModelSizer
+{
+    public const int MaxReplicas = 64;
+    public const int MaxContext = 10_000_000;
+    public const int MaxSequences = 4096;
+
+    public static double BytesPerParameter(Precision precision) => precision switch
+    {
+        Precision.Fp32 => 4,
+        Precision.Bf16 or Precision.Fp16 => 2,
+        Precision.Fp8 or Precision.Int8 => 1,
+        Precision.Int4 => 0.5,
+        _ => throw new SizingException("precision", $"Unknown precision {precision}.", isInvalidInput: true),
+    };
+
+    /// <summary>vLLM keeps the KV cache in the model's activation dtype (fp32 stays fp32; quantized weights still use 16-bit KV) unless told fp8.</summary>
+    public static int KvBytesPerElement(Precision precision, bool kvCacheFp8) =>
+        kvCacheFp8 ? 1 : precision == Precision.Fp32 ? 4 : 2;
+
+    public static SizingResult Size(DeploymentSpec spec, SizingOptions? options = null)
+    {
+        options ??= SizingOptions.Default;
+        Validate(spec);
+        var entry = ModelCatalog.Find(spec.Model);
+        var architecture = spec.Architecture ?? entry?.Architecture
+            ?? throw new SizingException("model", $"'{spec.Model}' is not in the model catalog; declare its architecture (parametersBillions, layers, kvHeads, headDim, defaultContext).", isInvalidInput: false);
+
+        var maxModelLen = spec.MaxModelLen ?? Math.Min(architecture.DefaultContext, options.DefaultMaxModelLenCap);
+        if (maxModelLen > architecture.DefaultContext)
+        {
+            throw new SizingException("maxModelLen", $"maxModelLen {maxModelLen} exceeds the context of {entry?.HuggingFaceId ?? spec.Model} ({architecture.DefaultContext} tokens).", isInvalidInput: false);
+        }
+
+        var maxNumSeqs = spec.MaxNumSeqs ?? options.DefaultMaxNumSeqs;
+        var weights = (long)Math.Ceiling(architecture.ParametersBillions * 1e9 * BytesPerParameter(spec.Precision));
+        var perToken = 2L * architecture.Layers * architecture.KvHeads * architecture.HeadDim * KvBytesPerElement(spec.Precision, spec.KvCacheFp8);
+        var target = spec.KvCacheBytes ?? checked(perToken * maxModelLen * maxNumSeqs);
+        var minimum = Math.Min(target, spec.MinKvCacheBytes ?? perToken * maxModelLen);
+        return new SizingResult(
+            entry?.HuggingFaceId ?? spec.Model,
+            architecture,
+            spec.Precision,
+            spec.KvCacheFp8,
+            maxModelLen,
+            maxNumSeqs,
+            weights,
+            perToken,
+            target,
+            minimum,
+            options.EngineReserveBytes,
+            spec.MaxTensorParallel ?? 1);
+    }
+
+    private static void Validate(DeploymentSpec spec)
+    {
+        Require(!string.IsNullOrWhiteSpace(spec.Model), "model", "model is required: a Hugging Face id or a catalog name.");
+        Require(spec.Replicas is >= 1 and <= MaxReplicas, "replicas", $"replicas must be from 1 to {MaxReplicas}; got {spec.Replicas}.");
+        Require(spec.MaxModelLen is null or (>= 1 and <= MaxContext), "maxModelLen", $"maxModelLen must be from 1 to {MaxContext}; got {spec.MaxModelLen}.");
+        Require(spec.MaxNumSeqs is null or (>= 1 and <= MaxSequences), "maxNumSeqs", $"maxNumSeqs must be from 1 to {MaxSequences}; got {spec.MaxNumSeqs}.");
+        Require(spec.KvCacheBytes is null or > 0, "kvCacheBytes", $"kvCacheBytes must be positive; got {spec.KvCacheBytes}.");
+        Require(spec.MinKvCacheBytes is null or > 0, "minKvCacheBytes", $"minKvCacheBytes must be positive; got {spec.MinKvCacheBytes}.");
+        Require(spec.MaxTensorParallel is null or 1 or 2 or 4 or 8, "maxTensorParallel", $"maxTensorParallel must be 1, 2, 4 or 8; got {spec.MaxTensorParallel}.");
+        Require(Enum.IsDefined(spec.Precision), "precision", $"Unknown precision {spec.Precision}.");
+        Require(Enum.IsDefined(spec.Priority), "priority", $"Unknown priority {spec.Priority}.");
+        if (spec.Architecture is { } a)
+        {
+            Require(a.ParametersBillions is > 0 and <= 10_000, "architecture.parametersBillions", $"parametersBillions must be from 0 to 10000; got {a.ParametersBillions}.");
+            Require(a.Layers is >= 1 and <= 1_000, "architecture.layers", $"layers must be from 1 to 1000; got {a.Layers}.");
+            Require(a.KvHeads is >= 1 and <= 1_024, "architecture.kvHeads", $"kvHeads must be from 1 to 1024; got {a.KvHeads}.");
+            Require(a.HeadDim is >= 1 and <= 4_096, "architecture.headDim", $"headDim must be from 1 to 4096; got {a.HeadDim}.");
+            Require(a.DefaultContext is >= 1 and <= MaxContext, "architecture.defaultContext", $"defaultContext must be from 1 to {MaxContext}; got {a.DefaultContext}.");
+        }
+    }
+
+    private static void Require(bool condition, string field, string message)
+    {
+        if (!condition)
+        {
+            throw new SizingException(field, message, isInvalidInput: true);
+        }
+    }
+}
