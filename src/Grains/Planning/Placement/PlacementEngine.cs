@@ -71,8 +71,16 @@ public sealed class PlacementEngine
                 foreach (var r in gpu.Reservations.OrderBy(r => r.FirstPartition).ThenBy(r => r.Deployment, StringComparer.Ordinal))
                 {
                     var deployment = Deployment(r.Deployment);
-                    var reservation = new Reservation(r.Deployment, r.Replica, slot.Id, r.FirstPartition, r.Span, r.BytesPerPartition, r.Priority, r.Isolation, 0, true);
-                    deployment.Replicas[r.Replica] = reservation;
+
+                    // Two reservations claiming one replica index would lose one: the second takes the next free index.
+                    var index = r.Replica;
+                    while (deployment.Replicas.ContainsKey(index))
+                    {
+                        index++;
+                    }
+
+                    var reservation = new Reservation(r.Deployment, index, slot.Id, r.FirstPartition, r.Span, r.BytesPerPartition, r.Priority, r.Isolation, 0, true);
+                    deployment.Replicas[index] = reservation;
                     deployment.Priority = r.Priority;
                     Apply(reservation);
                 }
