@@ -9,4 +9,6 @@ var app = builder.Build();
 app.MapGpuSharingGateway();
 app.MapGpuApi();
 app.MapNodeApi();
+app.MapModelApi();
+app.MapPlanApi();
 app.Run();

@@ -66,7 +66,7 @@ public sealed class ComputeModeChangeTests
     public async Task A_GPU_with_reservations_is_not_repartitioned_and_stays_open_for_reservations()
     {
         await using var cluster = await HardwareCluster.StartAsync(("node-a", "MI300X:1"));
-        var reserved = await cluster.Partition("node-a", 0, 0).ReserveAsync("team-a/llama", 40 * GiB, TestContext.Current.CancellationToken);
+        var reserved = await cluster.Partition("node-a", 0, 0).ReserveAsync(new PartitionReservation("team-a/llama", 40 * GiB), TestContext.Current.CancellationToken);
 
         var decision = await cluster.RequestAsync("node-a", 0, ComputeMode.CPX);
 
@@ -115,7 +115,7 @@ public sealed class ComputeModeChangeTests
 
         var decision = await cluster.RequestAsync("node-a", 0, ComputeMode.DPX);
         var degraded = await cluster.WaitForOperationAsync("node-a", 0, decision.Operation!.Id);
-        var refused = await cluster.Partition("node-a", 0, 0).ReserveAsync("team-a/x", GiB, TestContext.Current.CancellationToken);
+        var refused = await cluster.Partition("node-a", 0, 0).ReserveAsync(new PartitionReservation("team-a/x", GiB), TestContext.Current.CancellationToken);
 
         Assert.Equal(GpuState.Degraded, degraded.State);
         Assert.Equal((OperationStatus.Degraded, DeviceErrorKind.Timeout), (degraded.Operation!.Status, degraded.Operation.Error!.Kind));
@@ -126,7 +126,7 @@ public sealed class ComputeModeChangeTests
         var recovered = await cluster.WaitForOperationAsync("node-a", 0, retry.Operation!.Id);
         Assert.Equal((GpuState.Ready, ComputeMode.DPX, OperationStatus.Succeeded), (recovered.State, recovered.ComputeMode!.Value, recovered.Operation!.Status));
         Assert.Equal(2, recovered.Partitions.Count);
-        Assert.True((await cluster.Partition("node-a", 0, 1).ReserveAsync("team-a/x", GiB, TestContext.Current.CancellationToken)).Succeeded);
+        Assert.True((await cluster.Partition("node-a", 0, 1).ReserveAsync(new PartitionReservation("team-a/x", GiB), TestContext.Current.CancellationToken)).Succeeded);
     }
 
     [Fact]
@@ -150,7 +150,7 @@ public sealed class ComputeModeChangeTests
 
         var first = await cluster.RequestAsync("node-a", 0, ComputeMode.CPX);
         var second = await cluster.RequestAsync("node-a", 0, ComputeMode.QPX);
-        var duringDrain = await cluster.Partition("node-a", 0, 0).ReserveAsync("team-a/x", GiB, TestContext.Current.CancellationToken);
+        var duringDrain = await cluster.Partition("node-a", 0, 0).ReserveAsync(new PartitionReservation("team-a/x", GiB), TestContext.Current.CancellationToken);
         await cluster.WaitForOperationAsync("node-a", 0, first.Operation!.Id);
 
         Assert.Equal(PartitioningOutcome.Accepted, first.Outcome);

@@ -1,6 +1,7 @@
 using GpuSharing.Grains.Hardware.Simulation;
 using GpuSharing.Grains.Interfaces.Gpus;
 using GpuSharing.Grains.Interfaces.Hardware;
+using GpuSharing.Grains.Interfaces.Partitions;
 
 namespace GpuSharing.Grains.Tests;
 
@@ -47,7 +48,7 @@ public sealed class MemoryModeChangeTests
     public async Task Reservations_on_any_GPU_of_the_node_block_a_memory_mode_change_and_nothing_stays_frozen()
     {
         await using var cluster = await HardwareCluster.StartAsync(("node-a", "MI300X:2"));
-        await cluster.Partition("node-a", 1, 0).ReserveAsync("team-b/qwen", 30 * GiB, TestContext.Current.CancellationToken);
+        await cluster.Partition("node-a", 1, 0).ReserveAsync(new PartitionReservation("team-b/qwen", 30 * GiB), TestContext.Current.CancellationToken);
 
         var decision = await cluster.RequestAsync("node-a", 0, ComputeMode.CPX, MemoryMode.NPS4);
 

@@ -17,11 +17,11 @@ public sealed class ResilienceTests
         await cluster.WaitForOperationAsync("node-a", 0, change.Operation!.Id);
         var partition = cluster.Partition("node-a", 0, 2);
 
-        var first = await partition.ReserveAsync("ns/a", 20 * GiB, TestContext.Current.CancellationToken);
-        var tooMuch = await partition.ReserveAsync("ns/b", 5 * GiB, TestContext.Current.CancellationToken);
-        var resized = await partition.ReserveAsync("ns/a", 24 * GiB, TestContext.Current.CancellationToken);
-        var invalid = await partition.ReserveAsync("ns/c", -1, TestContext.Current.CancellationToken);
-        var missing = await cluster.Partition("node-a", 0, 8).ReserveAsync("ns/d", GiB, TestContext.Current.CancellationToken);
+        var first = await partition.ReserveAsync(new PartitionReservation("ns/a", 20 * GiB), TestContext.Current.CancellationToken);
+        var tooMuch = await partition.ReserveAsync(new PartitionReservation("ns/b", 5 * GiB), TestContext.Current.CancellationToken);
+        var resized = await partition.ReserveAsync(new PartitionReservation("ns/a", 24 * GiB), TestContext.Current.CancellationToken);
+        var invalid = await partition.ReserveAsync(new PartitionReservation("ns/c", -1), TestContext.Current.CancellationToken);
+        var missing = await cluster.Partition("node-a", 0, 8).ReserveAsync(new PartitionReservation("ns/d", GiB), TestContext.Current.CancellationToken);
 
         Assert.True(first.Succeeded);
         Assert.Equal((ReservationOutcome.InsufficientMemory, 20 * GiB, 4 * GiB), (tooMuch.Outcome, tooMuch.ReservedBytes, tooMuch.FreeBytes));
@@ -52,7 +52,7 @@ public sealed class ResilienceTests
     public async Task An_out_of_band_change_under_reservations_degrades_the_GPU_and_keeps_them()
     {
         await using var cluster = await HardwareCluster.StartAsync(("node-a", "MI300X:2"));
-        await cluster.Partition("node-a", 0, 0).ReserveAsync("ns/held", 10 * GiB, TestContext.Current.CancellationToken);
+        await cluster.Partition("node-a", 0, 0).ReserveAsync(new PartitionReservation("ns/held", 10 * GiB), TestContext.Current.CancellationToken);
 
         // Someone runs amd-smi by hand; the agent's next attach finds the GPUs changed.
         await cluster.Device("node-a").SetComputeModeAsync(0, ComputeMode.DPX, TestContext.Current.CancellationToken);
@@ -72,7 +72,7 @@ public sealed class ResilienceTests
     {
         await using var azurite = await AzuriteServer.StartAsync(TestContext.Current.CancellationToken);
         await using var cluster = await HardwareCluster.StartAsync(TimeSpan.FromMilliseconds(20), azurite.ConnectionString, ("node-a", "MI300X:1", "Linux Baremetal"), ("node-b", "MI300X:1", "Linux Baremetal"));
-        await cluster.Partition("node-b", 0, 0).ReserveAsync("ns/keep", 12 * GiB, TestContext.Current.CancellationToken);
+        await cluster.Partition("node-b", 0, 0).ReserveAsync(new PartitionReservation("ns/keep", 12 * GiB), TestContext.Current.CancellationToken);
         await cluster.WaitAsync("node-b", v => v.Gpus[0].ReservedBytes == 12 * GiB);
 
         await cluster.Cluster.StopSiloAsync(cluster.SiloOf("node-b"), TestContext.Current.CancellationToken);

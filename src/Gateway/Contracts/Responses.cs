@@ -1,7 +1,9 @@
 using GpuSharing.Grains.Interfaces.Gpus;
 using GpuSharing.Grains.Interfaces.Hardware;
+using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Interfaces.Nodes;
 using GpuSharing.Grains.Interfaces.Partitions;
+using GpuSharing.Grains.Interfaces.Placement;
 
 namespace GpuSharing.Gateway.Contracts;
 
@@ -70,6 +72,44 @@ public static class Responses
         node.Registration?.Silo,
         [.. node.Gpus.Select(Gpu)],
         node.Operation is { } operation ? Operation(operation) : null);
+
+    public static ModelResponse Model(ModelView model) => new(
+        model.Namespace,
+        model.Name,
+        model.Generation,
+        model.Spec,
+        model.Status,
+        model.Message,
+        model.Sizing,
+        [.. model.Placements.Select(Placement)],
+        model.Placements.FirstOrDefault()?.Binding,
+        model.Pending,
+        model.Explanation,
+        model.UpdatedAt);
+
+    public static PlacementResponse Placement(ReplicaPlacement p) => new(
+        p.Replica,
+        p.Node,
+        p.Gpu,
+        p.FirstPartition,
+        [.. p.Partitions],
+        p.ReservedBytes,
+        p.KvCacheBytes,
+        p.FullKvCache,
+        p.ComputeMode,
+        p.MemoryMode,
+        p.Binding);
+
+    public static PlanResponse Plan(PlanResult plan) => new(
+        [.. plan.Deployments.Select(d => new PlannedDeploymentResponse(d.Namespace, d.Name, d.Sizing, [.. d.Placements.Select(Placement)], d.Unplaced))],
+        plan.Repartitions,
+        plan.Preemptions,
+        plan.GpusUsed,
+        plan.GpuCount,
+        new LowerBoundResponse(plan.LowerBoundName, plan.LowerBound, plan.LowerBound == 0 ? 0 : Math.Round(plan.GpusUsed / (double)plan.LowerBound, 3)),
+        plan.VolumeBound,
+        plan.SlotBound,
+        plan.HypotheticalFleet);
 
     private static LayoutResponse Layout(PartitionLayout layout) => new(layout.ComputeMode, layout.MemoryMode);
 }

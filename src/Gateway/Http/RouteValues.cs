@@ -14,6 +14,12 @@ public static partial class RouteValues
             ? null
             : $"'{Truncate(node)}' is not a Kubernetes node name (lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters).";
 
+    /// <summary>A DNS label (RFC 1123) of at most 63 characters, as Kubernetes requires of namespaces and InferenceService names.</summary>
+    public static string? LabelError(string what, string value) =>
+        value.Length is > 0 and <= 63 && Label().IsMatch(value)
+            ? null
+            : $"'{Truncate(value)}' is not a Kubernetes {what} (lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters).";
+
     public static string? IndexError(string index, out int value)
     {
         if (int.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value <= MaxGpuIndex)
@@ -26,6 +32,9 @@ public static partial class RouteValues
     }
 
     private static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "…";
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    private static partial Regex Label();
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
     private static partial Regex NodeName();

@@ -10,9 +10,12 @@ public interface IPartitionGrain : IGrainWithStringKey
     [Alias("Get")]
     Task<PartitionView> GetAsync();
 
-    /// <summary>Reserves (or resizes the reservation of) <paramref name="deployment"/>; idempotent for the same size.</summary>
+    /// <summary>
+    /// Reserves (or resizes) one replica's share; idempotent for the same reservation. Refused when it would exceed the
+    /// partition's VRAM, when an exclusive replica would not be alone, or while the GPU is being reconfigured.
+    /// </summary>
     [Alias("Reserve")]
-    Task<ReservationResult> ReserveAsync(string deployment, long bytes, CancellationToken cancellationToken = default);
+    Task<ReservationResult> ReserveAsync(PartitionReservation reservation, CancellationToken cancellationToken = default);
 
     /// <summary>Releases the deployment's reservation; true if there was one.</summary>
     [Alias("Release")]

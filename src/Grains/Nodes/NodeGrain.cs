@@ -4,6 +4,7 @@ using GpuSharing.Grains.Interfaces.Fleet;
 using GpuSharing.Grains.Interfaces.Gpus;
 using GpuSharing.Grains.Interfaces.Hardware;
 using GpuSharing.Grains.Interfaces.Nodes;
+using GpuSharing.Grains.Interfaces.Placement;
 using GpuSharing.Grains.Placement;
 using Microsoft.Extensions.Logging;
 
@@ -58,6 +59,7 @@ public sealed partial class NodeGrain(
 
         await state.WriteStateAsync(cancellationToken);
         await GrainFactory.GetGrain<IFleetGrain>(Pools.Default).AddNodeAsync(Name, cancellationToken);
+        GrainFactory.GetGrain<IPlacementGrain>(Pools.Default).FleetChangedAsync(Name).Ignore();
         LogRegistered(logger, Name, registration.Backend, registration.Gpus.Count, registration.Silo);
     }
 
@@ -68,7 +70,14 @@ public sealed partial class NodeGrain(
             return; // an older report overtaken by a newer one
         }
 
+        var changed = known is null || known.State != view.State || known.ComputeMode != view.ComputeMode || known.MemoryMode != view.MemoryMode;
         State.Gpus[view.Index] = view;
+        if (changed)
+        {
+            // One-way: the placement grain calls nodes, so a node never waits on it.
+            GrainFactory.GetGrain<IPlacementGrain>(Pools.Default).FleetChangedAsync(Name).Ignore();
+        }
+
         if (view.MemoryMode is { } memory && view.State == GpuState.Ready)
         {
             State.MemoryMode = memory;

@@ -1,5 +1,6 @@
 using GpuSharing.Grains.Interfaces;
 using GpuSharing.Grains.Interfaces.Gpus;
+using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Interfaces.Partitions;
 using GpuSharing.Grains.Placement;
 using Microsoft.Extensions.Logging;
@@ -27,9 +28,9 @@ public sealed partial class PartitionGrain(
 
     public Task<PartitionView> GetAsync() => Task.FromResult(View());
 
-    public async Task<ReservationResult> ReserveAsync(string deployment, long bytes, CancellationToken cancellationToken = default)
+    public async Task<ReservationResult> ReserveAsync(PartitionReservation reservation, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrWhiteSpace(deployment) || bytes <= 0)
+        if (string.IsNullOrWhiteSpace(reservation.Deployment) || reservation.Bytes <= 0 || reservation.Span < 1)
         {
             return Result(ReservationOutcome.InvalidRequest, "A reservation needs a deployment name and a positive number of bytes.");
         }
@@ -44,19 +45,25 @@ public sealed partial class PartitionGrain(
             return Result(ReservationOutcome.Frozen, $"GPU {_key.Node}/{_key.Gpu} is being reconfigured (operation {operation}).");
         }
 
-        var others = State.Reservations.Where(r => r.Key != deployment).Sum(r => r.Value);
-        if (others + bytes > State.Spec.VramBytes)
+        var others = State.Reservations.Values.Where(r => r.Deployment != reservation.Deployment).ToList();
+        if (others.Count > 0 && (reservation.Isolation == Isolation.Exclusive || others.Any(r => r.Isolation == Isolation.Exclusive)))
         {
-            LogRefused(logger, deployment, bytes, this.GetPrimaryKeyString(), State.Spec.VramBytes - others);
-            return Result(ReservationOutcome.InsufficientMemory, $"{deployment} needs {bytes} bytes; {State.Spec.VramBytes - others} of {State.Spec.VramBytes} are free.");
+            return Result(ReservationOutcome.Isolated, $"{reservation.Deployment} cannot share partition {this.GetPrimaryKeyString()} with {string.Join(", ", others.Select(r => r.Deployment))}: an exclusive replica is alone on its partition.");
         }
 
-        if (State.Reservations.TryGetValue(deployment, out var existing) && existing == bytes)
+        var held = others.Sum(r => r.Bytes);
+        if (held + reservation.Bytes > State.Spec.VramBytes)
+        {
+            LogRefused(logger, reservation.Deployment, reservation.Bytes, this.GetPrimaryKeyString(), State.Spec.VramBytes - held);
+            return Result(ReservationOutcome.InsufficientMemory, $"{reservation.Deployment} needs {reservation.Bytes} bytes; {State.Spec.VramBytes - held} of {State.Spec.VramBytes} are free.");
+        }
+
+        if (State.Reservations.TryGetValue(reservation.Deployment, out var existing) && existing == reservation)
         {
             return Result(ReservationOutcome.Reserved, null);
         }
 
-        State.Reservations[deployment] = bytes;
+        State.Reservations[reservation.Deployment] = reservation;
         await state.WriteStateAsync(cancellationToken);
         NotifyGpu();
         return Result(ReservationOutcome.Reserved, null);
@@ -113,20 +120,20 @@ public sealed partial class PartitionGrain(
     }
 
     private List<PartitionReservation> Reservations() =>
-        [.. State.Reservations.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => new PartitionReservation(r.Key, r.Value))];
+        [.. State.Reservations.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => r.Value)];
 
     private PartitionView View() => new(
         _key.Partition,
         State.Spec?.VramBytes ?? 0,
         State.Spec?.ComputeUnits ?? 0,
-        State.Reservations.Values.Sum(),
+        State.Reservations.Values.Sum(r => r.Bytes),
         Reservations(),
         State.Spec?.Binding,
         State.Spec is not null && !State.Retired && State.FrozenBy is null);
 
     private ReservationResult Result(ReservationOutcome outcome, string? reason)
     {
-        var reserved = State.Reservations.Values.Sum();
+        var reserved = State.Reservations.Values.Sum(r => r.Bytes);
         return new ReservationResult(outcome, reserved, Math.Max(0, (State.Spec?.VramBytes ?? 0) - reserved), reason);
     }
 

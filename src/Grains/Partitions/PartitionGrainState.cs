@@ -15,6 +15,7 @@ public sealed class PartitionGrainState
     [Id(2)]
     public string? FrozenBy { get; set; }
 
+    /// <summary>By deployment: a partition never holds two replicas of one deployment.</summary>
     [Id(3)]
-    public Dictionary<string, long> Reservations { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, PartitionReservation> Reservations { get; set; } = new(StringComparer.Ordinal);
 }

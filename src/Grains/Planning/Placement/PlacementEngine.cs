@@ -352,9 +352,39 @@ public sealed class PlacementEngine
     {
         var size = slot.Demand!.Size;
 
-        // 1. Best fit into a partition of a GPU already in use, with the full KV cache.
+        // 1. A partition of its own on a GPU already in use (isolation that costs no GPU), the smallest that holds it;
+        //    else best fit into a shared partition of a GPU already in use, with the full KV cache.
         for (var pass = 0; pass < 2; pass++)
         {
+            (int Gpu, int Partition, long Usable)? own = null;
+            foreach (var (key, index) in _modeIndexes.OrderBy(i => i.Key))
+            {
+                if (size.Fit(index.Usable, 1) is not { FullKv: true } || (own is { } current && current.Usable <= index.Usable))
+                {
+                    continue;
+                }
+
+                for (var free = 1; free <= 8 && own?.Usable != index.Usable; free++)
+                {
+                    foreach (var id in index.ByFreeParts[free] ?? [])
+                    {
+                        if (Allowed(slot, _gpus[id], pass) && size.Fit(_gpus[id].Usable, 1) is { FullKv: true } && _gpus[id].FreeBlock(1) is { } partition)
+                        {
+                            own = (id, partition, index.Usable);
+                            break;
+                        }
+                    }
+                }
+            }
+
+            if (own is { } isolated)
+            {
+                var gpu = _gpus[isolated.Gpu];
+                var fit = size.Fit(gpu.Usable, 1)!;
+                Assign(slot, replica, gpu, isolated.Partition, 1, fit.BytesPerPartition, fit);
+                return true;
+            }
+
             (int Key, long Leftover, long Need)? best = null;
             foreach (var (key, index) in _modeIndexes.OrderBy(i => i.Key))
             {
@@ -729,7 +759,7 @@ public sealed class PlacementEngine
             }
         }
 
-        var explanation = new PlacementExplanation(Summarize(demand, replica, counts), counts, rejections, _gpus.Count);
+        var explanation = new PlacementExplanation(Summarize(demand, replica, counts), counts, rejections, _gpus.Count, FitsNoGpu: !familyFits.Contains(true));
         _collector.Explanations[demand.Deployment] = explanation;
         return explanation;
     }
@@ -1043,7 +1073,7 @@ public sealed class PlacementEngine
     {
         var gpu = _gpus[r.Gpu];
         var node = _nodes[gpu.Node];
-        return new ReplicaAssignment(r.Deployment, r.Replica, node.Name, gpu.Index, r.First, r.Span, gpu.Mode, node.Memory, r.Bytes, gpu.PartitionBytes, r.Kv, r.FullKv);
+        return new ReplicaAssignment(r.Deployment, r.Replica, node.Name, gpu.Index, r.First, r.Span, gpu.Mode, node.Memory, r.Bytes, gpu.PartitionBytes, r.Kv, r.FullKv, r.Priority, r.Isolation);
     }
 
     private sealed record ExclusiveOption(int Family, ComputeMode Mode, int Span, PartitionFit Fit, double Fraction);

@@ -1,4 +1,5 @@
 using GpuSharing.Grains.Interfaces.Hardware;
+using GpuSharing.Grains.Interfaces.Models;
 
 namespace GpuSharing.Grains.Planning.Placement;
 
@@ -15,4 +16,6 @@ public sealed record ReplicaAssignment(
     long BytesPerPartition,
     long PartitionBytes,
     long KvBytes,
-    bool FullKv);
+    bool FullKv,
+    Priority Priority = Priority.Low,
+    Isolation Isolation = Isolation.Shared);

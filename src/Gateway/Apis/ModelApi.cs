@@ -1,0 +1,100 @@
+using GpuSharing.Gateway.Contracts;
+using GpuSharing.Gateway.Http;
+using GpuSharing.Gateway.Security;
+using GpuSharing.Grains.Interfaces.Models;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace GpuSharing.Gateway.Apis;
+
+/// <summary><c>/api/v1/models/{namespace}/{name}</c>: declare, read and delete model deployments.</summary>
+public static class ModelApi
+{
+    public static RouteGroupBuilder MapModelApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/models").WithTags("Models");
+        group.MapPut("/{namespace}/{name}", PutModelAsync)
+            .WithName("PutModel")
+            .WithSummary("Declare a deployment: model, precision, maxModelLen, maxNumSeqs, replicas, priority, slo, … It is sized and placed; the answer carries status, placements, binding and explanation.")
+            .RequireAuthorization(AuthorizationPolicies.Operator);
+        group.MapGet("/{namespace}/{name}", GetModelAsync).WithName("GetModel").WithSummary("A deployment with its status, placements, binding and explanation.");
+        group.MapDelete("/{namespace}/{name}", DeleteModelAsync)
+            .WithName("DeleteModel")
+            .WithSummary("Delete a deployment and release its reservations.")
+            .RequireAuthorization(AuthorizationPolicies.Operator);
+        return group;
+    }
+
+    public static async Task<Results<Ok<ModelResponse>, Created<ModelResponse>, ValidationProblem, ProblemHttpResult>> PutModelAsync(
+        string @namespace,
+        string name,
+        HttpRequest request,
+        IClusterClient grains,
+        CancellationToken cancellationToken)
+    {
+        if (Validate(@namespace, name) is { } invalid)
+        {
+            return invalid;
+        }
+
+        using var body = await JsonBody.ReadAsync(request, cancellationToken);
+        var errors = new Dictionary<string, string[]>();
+        if (DeploymentSpecReader.Read(body.RootElement, errors) is not { } spec)
+        {
+            return Problems.Invalid(errors, "The deployment spec is not valid.");
+        }
+
+        var grain = grains.GetGrain<IModelGrain>($"{@namespace}/{name}");
+        var existed = await grain.GetAsync() is not null;
+        var result = await grain.ApplyAsync(spec, 0, cancellationToken);
+        return result.Outcome switch
+        {
+            ApplyOutcome.Invalid => Problems.Invalid(result.Field ?? "spec", result.Error ?? "The deployment spec is not valid."),
+            ApplyOutcome.Unprocessable => Problems.Create(StatusCodes.Status422UnprocessableEntity, "unprocessable-deployment", "The deployment cannot be sized.", result.Error ?? string.Empty, new Dictionary<string, object?> { ["field"] = result.Field }),
+            _ when existed => TypedResults.Ok(Responses.Model(result.Model!)),
+            _ => TypedResults.Created($"/api/v1/models/{@namespace}/{name}", Responses.Model(result.Model!)),
+        };
+    }
+
+    public static async Task<Results<Ok<ModelResponse>, ValidationProblem, ProblemHttpResult>> GetModelAsync(string @namespace, string name, IClusterClient grains, CancellationToken cancellationToken)
+    {
+        if (Validate(@namespace, name) is { } invalid)
+        {
+            return invalid;
+        }
+
+        return await grains.GetGrain<IModelGrain>($"{@namespace}/{name}").GetAsync().WaitAsync(cancellationToken) is { } model
+            ? TypedResults.Ok(Responses.Model(model))
+            : NotFound(@namespace, name);
+    }
+
+    public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteModelAsync(string @namespace, string name, IClusterClient grains, CancellationToken cancellationToken)
+    {
+        if (Validate(@namespace, name) is { } invalid)
+        {
+            return invalid;
+        }
+
+        return await grains.GetGrain<IModelGrain>($"{@namespace}/{name}").DeleteAsync(cancellationToken)
+            ? TypedResults.NoContent()
+            : NotFound(@namespace, name);
+    }
+
+    private static ValidationProblem? Validate(string @namespace, string name)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (RouteValues.LabelError("namespace", @namespace) is { } namespaceError)
+        {
+            errors["namespace"] = [namespaceError];
+        }
+
+        if (RouteValues.LabelError("name", name) is { } nameError)
+        {
+            errors["name"] = [nameError];
+        }
+
+        return errors.Count == 0 ? null : Problems.Invalid(errors, string.Join(" ", errors.Values.SelectMany(e => e)));
+    }
+
+    private static ProblemHttpResult NotFound(string @namespace, string name) =>
+        Problems.Create(StatusCodes.Status404NotFound, "model-not-found", "No such deployment.", $"There is no deployment {@namespace}/{name}.");
+}

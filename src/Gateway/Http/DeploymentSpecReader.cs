@@ -1,0 +1,118 @@
+using System.Text.Json;
+using GpuSharing.Grains.Interfaces.Models;
+
+namespace GpuSharing.Gateway.Http;
+
+/// <summary>
+/// A deployment spec from JSON: <c>model</c> (required), <c>precision</c> (bf16), <c>maxModelLen</c>, <c>maxNumSeqs</c>,
+/// <c>replicas</c> (1), <c>priority</c> (medium), <c>isolation</c>, <c>slo</c>, <c>architecture</c>, <c>kvCacheBytes</c>,
+/// <c>minKvCacheBytes</c>, <c>maxTensorParallel</c>, <c>kvCacheDtype</c> (auto | fp8), <c>node</c>.
+/// </summary>
+public static class DeploymentSpecReader
+{
+    public static readonly string[] Properties =
+    [
+        "model", "precision", "maxModelLen", "maxNumSeqs", "replicas", "priority", "isolation", "slo", "architecture",
+        "kvCacheBytes", "minKvCacheBytes", "maxTensorParallel", "kvCacheDtype", "node",
+    ];
+
+    private static readonly string[] PrecisionNames = ["fp32", "bf16", "fp16", "fp8", "int8", "int4"];
+    private static readonly Precision[] PrecisionValues = [Precision.Fp32, Precision.Bf16, Precision.Fp16, Precision.Fp8, Precision.Int8, Precision.Int4];
+    private static readonly string[] PriorityNames = ["high", "medium", "low"];
+    private static readonly Priority[] PriorityValues = [Priority.High, Priority.Medium, Priority.Low];
+    private static readonly string[] IsolationNames = ["exclusive", "shared"];
+    private static readonly Isolation[] IsolationValues = [Isolation.Exclusive, Isolation.Shared];
+
+    public static DeploymentSpec? Read(JsonElement body, Dictionary<string, string[]> errors, string prefix = "", IReadOnlyCollection<string>? extraProperties = null)
+    {
+        var before = errors.Count;
+        var fields = new JsonFields(body, prefix, errors, [.. Properties, .. extraProperties ?? []]);
+        if (!fields.IsObject)
+        {
+            return null;
+        }
+
+        var model = fields.String("model", required: true);
+        var precision = fields.Choice("precision", PrecisionNames, PrecisionValues) ?? Precision.Bf16;
+        var maxModelLen = fields.Integer("maxModelLen", 1, 10_000_000);
+        var maxNumSeqs = fields.Integer("maxNumSeqs", 1, 4096);
+        var replicas = fields.Integer("replicas", 1, 64) ?? 1;
+        var priority = fields.Choice("priority", PriorityNames, PriorityValues) ?? Priority.Medium;
+        var isolation = fields.Choice("isolation", IsolationNames, IsolationValues);
+        var kvCacheBytes = fields.Integer("kvCacheBytes", 1, long.MaxValue);
+        var minKvCacheBytes = fields.Integer("minKvCacheBytes", 1, long.MaxValue);
+        var maxTensorParallel = fields.Integer("maxTensorParallel", 1, 8);
+        if (maxTensorParallel is { } tp && tp is not (1 or 2 or 4 or 8))
+        {
+            fields.Error("maxTensorParallel", $"'maxTensorParallel' must be 1, 2, 4 or 8; got {tp}.");
+        }
+
+        var kvCacheDtype = fields.Choice("kvCacheDtype", ["auto", "fp8"], [false, true]);
+        var node = fields.String("node", maxLength: 253);
+        if (node is not null && RouteValues.NodeError(node) is { } nodeError)
+        {
+            fields.Error("node", nodeError);
+        }
+
+        var slo = ReadSlo(fields.Element("slo"), Path(prefix, "slo"), errors);
+        var architecture = ReadArchitecture(fields.Element("architecture"), Path(prefix, "architecture"), errors);
+        if (errors.Count > before)
+        {
+            return null;
+        }
+
+        return new DeploymentSpec(
+            model!,
+            precision,
+            (int?)maxModelLen,
+            (int?)maxNumSeqs,
+            (int)replicas,
+            priority,
+            isolation,
+            slo,
+            architecture,
+            kvCacheBytes,
+            minKvCacheBytes,
+            (int?)maxTensorParallel,
+            kvCacheDtype ?? false,
+            node);
+    }
+
+    private static SloSpec? ReadSlo(JsonElement? element, string prefix, Dictionary<string, string[]> errors)
+    {
+        if (element is not { } value)
+        {
+            return null;
+        }
+
+        var fields = new JsonFields(value, prefix, errors, ["ttftMs", "tpotMs", "target"]);
+        return fields.IsObject
+            ? new SloSpec((int?)fields.Integer("ttftMs", 1, 3_600_000), (int?)fields.Integer("tpotMs", 1, 3_600_000), fields.Number("target", 0.0, 1.0))
+            : null;
+    }
+
+    private static ModelArchitecture? ReadArchitecture(JsonElement? element, string prefix, Dictionary<string, string[]> errors)
+    {
+        if (element is not { } value)
+        {
+            return null;
+        }
+
+        var fields = new JsonFields(value, prefix, errors, ["parametersBillions", "layers", "kvHeads", "headDim", "defaultContext"]);
+        if (!fields.IsObject)
+        {
+            return null;
+        }
+
+        var parameters = fields.Number("parametersBillions", 0.001, 10_000, required: true);
+        var layers = fields.Integer("layers", 1, 1_000, required: true);
+        var kvHeads = fields.Integer("kvHeads", 1, 1_024, required: true);
+        var headDim = fields.Integer("headDim", 1, 4_096, required: true);
+        var context = fields.Integer("defaultContext", 1, 10_000_000, required: true);
+        return parameters is { } p && layers is { } l && kvHeads is { } k && headDim is { } h && context is { } c
+            ? new ModelArchitecture(p, (int)l, (int)k, (int)h, (int)c)
+            : null;
+    }
+
+    private static string Path(string prefix, string name) => prefix.Length == 0 ? name : $"{prefix}.{name}";
+}

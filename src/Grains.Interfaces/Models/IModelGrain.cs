@@ -1,0 +1,30 @@
+using Orleans.Concurrency;
+
+namespace GpuSharing.Grains.Interfaces.Models;
+
+/// <summary>
+/// A model deployment, key <c>{namespace}/{name}</c>. It sizes its spec, asks the placement grain for room, and keeps
+/// status, placements, bindings and the explanation of its last placement. Apply is idempotent by generation.
+/// </summary>
+[Alias("gpusharing.IModelGrain")]
+public interface IModelGrain : IGrainWithStringKey
+{
+    /// <summary>Sets the desired spec. A generation older than the stored one is ignored; the same generation and spec change nothing.</summary>
+    [Alias("Apply"), ResponseTimeout("00:02:00")]
+    Task<ApplyResult> ApplyAsync(DeploymentSpec spec, long generation, CancellationToken cancellationToken = default);
+
+    [Alias("Get"), AlwaysInterleave]
+    Task<ModelView?> GetAsync();
+
+    /// <summary>Releases every reservation and forgets the deployment; false if there was none.</summary>
+    [Alias("Delete"), ResponseTimeout("00:02:00")]
+    Task<bool> DeleteAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The placement grain reports a change it made (a repartition finished, a preemption, room found).</summary>
+    [Alias("PlacementChanged"), OneWay]
+    Task PlacementChangedAsync(PlacementUpdate update);
+
+    /// <summary>Its workload is serving (reported by the KServe watcher).</summary>
+    [Alias("MarkRunning")]
+    Task<ModelView?> MarkRunningAsync(long generation, CancellationToken cancellationToken = default);
+}

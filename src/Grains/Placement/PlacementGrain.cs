@@ -1,0 +1,551 @@
+using System.Globalization;
+using GpuSharing.Grains.Hardware.Catalog;
+using GpuSharing.Grains.Interfaces;
+using GpuSharing.Grains.Interfaces.Fleet;
+using GpuSharing.Grains.Interfaces.Gpus;
+using GpuSharing.Grains.Interfaces.Hardware;
+using GpuSharing.Grains.Interfaces.Models;
+using GpuSharing.Grains.Interfaces.Nodes;
+using GpuSharing.Grains.Interfaces.Partitions;
+using GpuSharing.Grains.Interfaces.Placement;
+using GpuSharing.Grains.Planning.Placement;
+using GpuSharing.Grains.Planning.Sizing;
+using Microsoft.Extensions.Logging;
+
+namespace GpuSharing.Grains.Placement;
+
+/// <summary>
+/// The pool's single decision point. It keeps the placement engine over the fleet in memory — built from the node
+/// grains (layouts, reachability, and the reservations the partitions hold, which carry each replica's priority,
+/// isolation and generation) — and runs every decision through it one at a time, so two deployments can never be
+/// given the same room. Partitions enforce capacity on their own; if a reservation is refused anyway (the fleet
+/// changed under the engine) the fleet is read again. Decisions that need a repartition become jobs: the GPU is
+/// repartitioned through its node grain, and the waiting replicas are reserved when a re-read shows the new layout.
+/// Nothing is persisted here: the fleet is the state, and model grains ask again while they are not placed.
+/// </summary>
+[ControlPlanePlacement]
+public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementGrain> logger) : Grain, IPlacementGrain
+{
+    private static readonly TimeSpan FleetMaxAge = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan JobPoll = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(15);
+
+    private readonly Dictionary<string, PlacementRequest> _requests = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<UnplacedReplicaInfo>> _unplaced = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, GpuView> _gpus = new(StringComparer.Ordinal);
+    private readonly List<RepartitionJob> _jobs = [];
+    private Dictionary<string, long> _generations = new(StringComparer.Ordinal);
+    private PlacementEngine _engine = new(new FleetSnapshot([]));
+    private DateTimeOffset _builtAt = DateTimeOffset.MinValue;
+    private bool _dirty = true;
+    private IGrainTimer? _jobTimer;
+
+    public async Task<PlacementUpdate> PlaceAsync(PlacementRequest request, CancellationToken cancellationToken = default)
+    {
+        await EnsureFleetAsync(cancellationToken);
+        var deployment = request.Deployment;
+        _requests[deployment] = request;
+        if (_generations.TryGetValue(deployment, out var placedFor) && placedFor != request.Generation)
+        {
+            // The spec changed: its replicas are placed again from scratch.
+            await ExecuteAsync(_engine.Remove(deployment), deployment, cancellationToken);
+        }
+
+        _generations[deployment] = request.Generation;
+        var result = _engine.Place(Demand(request));
+        var updates = await ExecuteAsync(result, deployment, cancellationToken);
+        return updates.TryGetValue(deployment, out var update) ? update : Update(deployment);
+    }
+
+    public async Task ReleaseAsync(string deployment, CancellationToken cancellationToken = default)
+    {
+        await EnsureFleetAsync(cancellationToken);
+        _requests.Remove(deployment);
+        _unplaced.Remove(deployment);
+        _generations.Remove(deployment);
+        foreach (var job in _jobs)
+        {
+            job.Waiting.RemoveAll(w => w.Deployment == deployment);
+        }
+
+        await ExecuteAsync(_engine.Remove(deployment), deployment, cancellationToken);
+        LogReleased(logger, deployment);
+        await RetryWaitingAsync(cancellationToken);
+    }
+
+    public Task FleetChangedAsync(string node)
+    {
+        _dirty = true;
+        return Task.CompletedTask;
+    }
+
+    public async Task<PlanResult> PlanAsync(PlanRequest request, CancellationToken cancellationToken = default)
+    {
+        FleetSnapshot fleet;
+        if (request.Fleet is { Count: > 0 } groups)
+        {
+            var families = new List<(GpuFamily, int)>();
+            foreach (var group in groups)
+            {
+                var family = GpuCatalog.Find(group.Model)
+                    ?? throw new ArgumentException($"'{group.Model}' is not a GPU we partition (known: {string.Join(", ", GpuCatalog.All.Select(f => f.Name))}).");
+                families.Add((family, group.Count));
+            }
+
+            fleet = FleetSnapshot.Mixed(families, prefix: "hypothetical");
+        }
+        else
+        {
+            await EnsureFleetAsync(cancellationToken);
+            fleet = _engine.Snapshot();
+        }
+
+        var planned = new List<PlannedDeployment>();
+        var demands = new List<PlacementDemand>();
+        var sizings = new Dictionary<string, SizingResult>(StringComparer.Ordinal);
+        foreach (var item in request.Deployments)
+        {
+            var name = $"{item.Namespace}/{item.Name}";
+            try
+            {
+                var sizing = ModelSizer.Size(item.Spec);
+                sizings[name] = sizing;
+                demands.Add(new PlacementDemand(name, item.Spec.Replicas, item.Spec.Priority, item.Spec.EffectiveIsolation, sizing.Replica, sizing.MaxTensorParallel, item.Spec.Node));
+            }
+            catch (SizingException ex)
+            {
+                planned.Add(new PlannedDeployment(item.Namespace, item.Name, ex.Message, ex.Field, ex.IsInvalidInput, null, [], []));
+            }
+        }
+
+        var engine = new PlacementEngine(fleet);
+        var result = engine.PlaceAll(demands);
+        foreach (var item in request.Deployments)
+        {
+            var name = $"{item.Namespace}/{item.Name}";
+            if (!sizings.TryGetValue(name, out var sizing))
+            {
+                continue;
+            }
+
+            var placements = engine.Assignments(name).Select(a => Placement(a, [])).ToList();
+            var unplaced = result.Unplaced.Where(u => u.Deployment == name).Select(u => new UnplacedReplicaInfo(u.Replica, u.Explanation)).ToList();
+            planned.Add(new PlannedDeployment(item.Namespace, item.Name, null, null, false, VllmBinding.Breakdown(sizing), [.. placements.Select(p => p with { Binding = VllmBinding.Build(sizing, p) })], unplaced));
+        }
+
+        var bounds = PlacementBounds.Compute(engine, demands);
+        var memoryChanges = result.MemoryModeChanges.ToDictionary(m => m.Node, m => m.To, StringComparer.Ordinal);
+        return new PlanResult(
+            planned,
+            [.. result.Repartitions.Select(r => new PlannedRepartition(r.Node, r.Gpu, r.From, r.To, memoryChanges.TryGetValue(r.Node, out var memory) ? memory : null))],
+            [.. result.Preemptions.Select(p => new PlannedPreemption(p.Deployment, p.Replica, p.Priority, p.Node, p.Gpu, p.PreemptedFor))],
+            engine.GpusUsed,
+            engine.GpuCount,
+            bounds.Bound,
+            "⌈Σ exclusive f(r) + Σ shared mem(r)/HBM⌉",
+            bounds.Volume,
+            bounds.Slots,
+            request.Fleet is { Count: > 0 });
+    }
+
+    // ---- executing decisions --------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Carries out an engine decision: releases what it took away, reserves what it placed on GPUs already in the right
+    /// layout, turns the rest into repartition jobs, and tells the model grains of every other deployment it touched.
+    /// </summary>
+    private async Task<Dictionary<string, PlacementUpdate>> ExecuteAsync(PlacementResult result, string focus, CancellationToken cancellationToken)
+    {
+        var affected = new HashSet<string>(StringComparer.Ordinal) { focus };
+        var preemptedBy = result.Preemptions.ToDictionary(p => (p.Deployment, p.Replica), p => p.PreemptedFor);
+        foreach (var removed in result.Removed)
+        {
+            affected.Add(removed.Deployment);
+            await ReleaseReservationAsync(removed, cancellationToken);
+        }
+
+        var reshaped = result.Repartitions.Select(r => Gpu(r.Node, r.Gpu)).ToHashSet(StringComparer.Ordinal);
+        var renoded = result.MemoryModeChanges.Select(m => m.Node).ToHashSet(StringComparer.Ordinal);
+        foreach (var assignment in result.Assigned)
+        {
+            affected.Add(assignment.Deployment);
+            if (reshaped.Contains(Gpu(assignment.Node, assignment.Gpu)) || renoded.Contains(assignment.Node) || !MatchesDevice(assignment))
+            {
+                Job(assignment).Waiting.Add(assignment);
+            }
+            else if (!await ReserveAsync(assignment, cancellationToken))
+            {
+                _dirty = true;
+            }
+        }
+
+        foreach (var unplaced in result.Unplaced.GroupBy(u => u.Deployment))
+        {
+            affected.Add(unplaced.Key);
+        }
+
+        foreach (var deployment in affected)
+        {
+            _unplaced[deployment] = [.. result.Unplaced.Where(u => u.Deployment == deployment).Select(u => new UnplacedReplicaInfo(u.Replica, u.Explanation))];
+        }
+
+        if (_jobs.Count > 0)
+        {
+            _jobTimer ??= this.RegisterGrainTimer(static (self, ct) => self.AdvanceJobsAsync(ct), this, new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = JobPoll, KeepAlive = true });
+        }
+
+        var updates = new Dictionary<string, PlacementUpdate>(StringComparer.Ordinal);
+        foreach (var deployment in affected)
+        {
+            var by = preemptedBy.Where(p => p.Key.Deployment == deployment).Select(p => p.Value).FirstOrDefault();
+            updates[deployment] = Update(deployment, by);
+            if (deployment != focus)
+            {
+                Notify(updates[deployment]);
+            }
+        }
+
+        return updates;
+    }
+
+    private async Task<bool> ReserveAsync(ReplicaAssignment assignment, CancellationToken cancellationToken)
+    {
+        var done = new List<int>();
+        foreach (var partition in Enumerable.Range(assignment.FirstPartition, assignment.Span))
+        {
+            var reservation = new PartitionReservation(
+                assignment.Deployment,
+                assignment.BytesPerPartition,
+                assignment.Replica,
+                assignment.Priority,
+                assignment.Isolation,
+                assignment.FirstPartition,
+                assignment.Span,
+                _generations.GetValueOrDefault(assignment.Deployment));
+            var outcome = await Partition(assignment.Node, assignment.Gpu, partition).ReserveAsync(reservation, cancellationToken);
+            if (!outcome.Succeeded)
+            {
+                LogReservationRefused(logger, assignment.Deployment, assignment.Replica, Gpu(assignment.Node, assignment.Gpu), partition, outcome.Outcome, outcome.Reason);
+                foreach (var reserved in done)
+                {
+                    await Partition(assignment.Node, assignment.Gpu, reserved).ReleaseAsync(assignment.Deployment, cancellationToken);
+                }
+
+                _unplaced[assignment.Deployment] = [.. _unplaced.GetValueOrDefault(assignment.Deployment) ?? [], new UnplacedReplicaInfo(assignment.Replica, new PlacementExplanation(
+                    $"Replica {assignment.Replica}: the reservation on {Gpu(assignment.Node, assignment.Gpu)}/{partition} was refused ({outcome.Outcome}: {outcome.Reason}); the fleet is read again before the next attempt.",
+                    new Dictionary<RejectionReason, int> { [RejectionReason.Memory] = 1 },
+                    [new GpuRejection(assignment.Node, assignment.Gpu, RejectionReason.Memory, outcome.Reason ?? outcome.Outcome.ToString())],
+                    1))];
+                return false;
+            }
+
+            done.Add(partition);
+        }
+
+        return true;
+    }
+
+    private async Task ReleaseReservationAsync(ReplicaAssignment removed, CancellationToken cancellationToken)
+    {
+        foreach (var job in _jobs)
+        {
+            job.Waiting.RemoveAll(w => w.Deployment == removed.Deployment && w.Replica == removed.Replica);
+        }
+
+        if (!IsReachable(removed.Node))
+        {
+            return; // the node is down: its partitions keep the reservation until it returns and the fleet is read again
+        }
+
+        foreach (var partition in Enumerable.Range(removed.FirstPartition, removed.Span))
+        {
+            await Partition(removed.Node, removed.Gpu, partition).ReleaseAsync(removed.Deployment, cancellationToken);
+        }
+    }
+
+    // ---- repartition jobs -----------------------------------------------------------------------------------------
+
+    private RepartitionJob Job(ReplicaAssignment assignment)
+    {
+        var target = new PartitionLayout(assignment.ComputeMode, assignment.MemoryMode);
+        var job = _jobs.FirstOrDefault(j => j.Node == assignment.Node && j.Gpu == assignment.Gpu);
+        if (job is null)
+        {
+            job = new RepartitionJob(assignment.Node, assignment.Gpu, target, time.GetUtcNow());
+            _jobs.Add(job);
+        }
+
+        return job;
+    }
+
+    /// <summary>Starts jobs (one node-wide change per node at a time) and finishes those whose operation ended.</summary>
+    private async Task AdvanceJobsAsync(CancellationToken cancellationToken)
+    {
+        foreach (var job in _jobs.ToList())
+        {
+            try
+            {
+                await AdvanceAsync(job, cancellationToken);
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            {
+                LogJobError(logger, ex, job.Node, job.Gpu);
+            }
+        }
+
+        if (_jobs.Count == 0)
+        {
+            _jobTimer?.Dispose();
+            _jobTimer = null;
+        }
+    }
+
+    private async Task AdvanceAsync(RepartitionJob job, CancellationToken cancellationToken)
+    {
+        var node = GrainFactory.GetGrain<INodeGrain>(job.Node);
+        var gpu = await node.GetGpuAsync(job.Gpu);
+        if (gpu is null || time.GetUtcNow() - job.CreatedAt > JobTimeout)
+        {
+            await FailAsync(job, gpu is null ? "the GPU disappeared" : "the repartition did not finish in time", cancellationToken);
+            return;
+        }
+
+        if (job.OperationId is null)
+        {
+            if (gpu.ComputeMode == job.Target.ComputeMode && gpu.MemoryMode == job.Target.MemoryMode && gpu.State == GpuState.Ready)
+            {
+                await CompleteAsync(job, gpu, cancellationToken);
+                return;
+            }
+
+            if (gpu.State is GpuState.Unreachable || _jobs.Any(other => other != job && other.Node == job.Node && other.NodeWide && other.OperationId is not null))
+            {
+                return; // wait for the node, or for the node-wide change already under way
+            }
+
+            var decision = await node.RequestPartitioningAsync(job.Gpu, new PartitioningRequest(job.Target.ComputeMode, job.Target.MemoryMode), cancellationToken);
+            switch (decision.Outcome)
+            {
+                case PartitioningOutcome.Accepted:
+                    job.OperationId = decision.Operation!.Id;
+                    job.NodeWide = decision.Operation.Scope == OperationScope.Node;
+                    LogJobStarted(logger, job.Node, job.Gpu, job.Target.ToString(), job.OperationId);
+                    break;
+                case PartitioningOutcome.Busy when decision.Blockers.All(b => b.StartsWith("operation", StringComparison.Ordinal) || b.Contains(": operation", StringComparison.Ordinal)):
+                    break; // another reconfiguration runs on the node: try again on the next tick
+                default:
+                    await FailAsync(job, decision.Reason ?? decision.Outcome.ToString(), cancellationToken);
+                    break;
+            }
+
+            return;
+        }
+
+        if (gpu.Operation?.Id != job.OperationId || gpu.Operation.IsRunning)
+        {
+            return;
+        }
+
+        if (gpu.Operation.Status == OperationStatus.Succeeded && gpu.ComputeMode == job.Target.ComputeMode)
+        {
+            await CompleteAsync(job, gpu, cancellationToken);
+        }
+        else if (gpu.Operation.Status == OperationStatus.Succeeded)
+        {
+            job.OperationId = null; // the node-wide change is done; this GPU still needs its own compute mode
+        }
+        else
+        {
+            await FailAsync(job, $"the repartition {gpu.Operation.Status}: {gpu.Operation.Error}", cancellationToken);
+        }
+    }
+
+    private async Task CompleteAsync(RepartitionJob job, GpuView gpu, CancellationToken cancellationToken)
+    {
+        _jobs.Remove(job);
+        _gpus[Gpu(job.Node, job.Gpu)] = gpu;
+        var touched = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var assignment in job.Waiting)
+        {
+            touched.Add(assignment.Deployment);
+            if (!await ReserveAsync(assignment, cancellationToken))
+            {
+                _dirty = true;
+            }
+        }
+
+        LogJobFinished(logger, job.Node, job.Gpu, job.Target.ToString(), job.Waiting.Count);
+        foreach (var deployment in touched)
+        {
+            Notify(Update(deployment));
+        }
+    }
+
+    private Task FailAsync(RepartitionJob job, string reason, CancellationToken cancellationToken)
+    {
+        _jobs.Remove(job);
+        _dirty = true; // the engine counted on a layout the GPU does not have
+        LogJobFailed(logger, job.Node, job.Gpu, job.Target.ToString(), reason);
+        foreach (var deployment in job.Waiting.Select(w => w.Deployment).Distinct(StringComparer.Ordinal))
+        {
+            _unplaced[deployment] = [.. job.Waiting.Where(w => w.Deployment == deployment).Select(w => new UnplacedReplicaInfo(w.Replica, new PlacementExplanation(
+                $"Replica {w.Replica}: GPU {job.Node}/{job.Gpu} could not be repartitioned to {job.Target} ({reason}); it will be placed again.",
+                new Dictionary<RejectionReason, int> { [RejectionReason.NotSchedulable] = 1 },
+                [new GpuRejection(job.Node, job.Gpu, RejectionReason.NotSchedulable, reason)],
+                1)))];
+            Notify(Update(deployment));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    // After a release there is room: deployments still waiting try again, highest priority first.
+    private async Task RetryWaitingAsync(CancellationToken cancellationToken)
+    {
+        var waiting = _requests.Values
+            .Where(r => (_unplaced.GetValueOrDefault(r.Deployment)?.Count ?? 0) > 0)
+            .OrderByDescending(r => r.Priority)
+            .ThenBy(r => r.Deployment, StringComparer.Ordinal)
+            .Take(32)
+            .ToList();
+        foreach (var request in waiting)
+        {
+            var updates = await ExecuteAsync(_engine.Place(Demand(request)), request.Deployment, cancellationToken);
+            Notify(updates[request.Deployment]);
+        }
+    }
+
+    // ---- the fleet ------------------------------------------------------------------------------------------------
+
+    private async Task EnsureFleetAsync(CancellationToken cancellationToken)
+    {
+        var age = time.GetUtcNow() - _builtAt;
+        if ((!_dirty && age < FleetMaxAge) || (_jobs.Count > 0 && age < TimeSpan.FromMinutes(1)))
+        {
+            return; // while repartitions run, the engine's plan (with their waiting replicas) stays the truth
+        }
+
+        var names = await GrainFactory.GetGrain<IFleetGrain>(Pools.Default).GetNodesAsync();
+        var views = await Task.WhenAll(names.Select(n => GrainFactory.GetGrain<INodeGrain>(n).GetAsync()));
+        var generations = new Dictionary<string, long>(StringComparer.Ordinal);
+        var nodes = new List<PlanningNode>();
+        _gpus.Clear();
+        foreach (var view in views)
+        {
+            var gpus = new List<PlanningGpu>();
+            foreach (var gpu in view.Gpus)
+            {
+                _gpus[Gpu(view.Name, gpu.Index)] = gpu;
+                if (GpuCatalog.Find(gpu.Model) is not { } family || gpu.ComputeMode is not { } mode)
+                {
+                    continue;
+                }
+
+                var reservations = gpu.Partitions
+                    .SelectMany(p => p.Reservations)
+                    .GroupBy(r => r.Deployment, StringComparer.Ordinal)
+                    .Select(g => g.First())
+                    .Select(r =>
+                    {
+                        generations[r.Deployment] = r.Generation;
+                        return new PlanningReservation(r.Deployment, r.Replica, r.FirstPartition, r.Span, r.Bytes, r.Priority, r.Isolation);
+                    })
+                    .ToList();
+                var partitionBytes = gpu.Partitions.Count > 0 ? gpu.Partitions.Min(p => p.VramBytes) : gpu.VramBytes / (int)mode;
+                var schedulable = gpu.State == GpuState.Ready && gpu.Operation is not { IsRunning: true };
+                gpus.Add(new PlanningGpu(gpu.Index, family, mode, partitionBytes, schedulable, reservations));
+            }
+
+            nodes.Add(new PlanningNode(view.Name, view.MemoryMode ?? MemoryMode.NPS1, view.Reachable, gpus));
+        }
+
+        _engine = new PlacementEngine(new FleetSnapshot(nodes));
+        _generations = generations;
+        _builtAt = time.GetUtcNow();
+        _dirty = false;
+        LogFleetRead(logger, nodes.Count, nodes.Sum(n => n.Gpus.Count), generations.Count);
+    }
+
+    private bool IsReachable(string node) => _gpus.Values.Any(g => g.Node == node && g.State != GpuState.Unreachable);
+
+    private bool MatchesDevice(ReplicaAssignment assignment) =>
+        _gpus.TryGetValue(Gpu(assignment.Node, assignment.Gpu), out var gpu) && gpu.ComputeMode == assignment.ComputeMode && gpu.MemoryMode == assignment.MemoryMode;
+
+    private PlacementUpdate Update(string deployment, string? preemptedBy = null)
+    {
+        var waiting = _jobs.SelectMany(j => j.Waiting.Where(w => w.Deployment == deployment).Select(w => (Job: j, Assignment: w))).ToList();
+        var waitingReplicas = waiting.Select(w => w.Assignment.Replica).ToHashSet();
+        var unplaced = _unplaced.GetValueOrDefault(deployment) ?? [];
+        var unplacedReplicas = unplaced.Select(u => u.Replica).ToHashSet();
+        var placements = _engine.Assignments(deployment)
+            .Where(a => !waitingReplicas.Contains(a.Replica) && !unplacedReplicas.Contains(a.Replica))
+            .Select(a => Placement(a, Devices(a)))
+            .ToList();
+        var pending = waiting.Select(w => new PendingReplica(
+            w.Assignment.Replica,
+            w.Job.Node,
+            w.Job.Gpu,
+            w.Job.Target,
+            w.Job.OperationId,
+            string.Create(CultureInfo.InvariantCulture, $"GPU {w.Job.Node}/{w.Job.Gpu} to be repartitioned to {w.Job.Target}{(w.Job.OperationId is { } op ? $" (operation {op})" : string.Empty)}"))).ToList();
+        return new PlacementUpdate(deployment, _generations.GetValueOrDefault(deployment), placements, pending, unplaced, preemptedBy);
+    }
+
+    private IReadOnlyList<DeviceBinding> Devices(ReplicaAssignment assignment) =>
+        _gpus.TryGetValue(Gpu(assignment.Node, assignment.Gpu), out var gpu)
+            ? [.. Enumerable.Range(assignment.FirstPartition, assignment.Span).Select(p => gpu.Partitions.ElementAtOrDefault(p)?.Binding).OfType<DeviceBinding>()]
+            : [];
+
+    private static ReplicaPlacement Placement(ReplicaAssignment a, IReadOnlyList<DeviceBinding> devices) =>
+        new(a.Replica, a.Node, a.Gpu, a.FirstPartition, a.Span, a.ComputeMode, a.MemoryMode, a.BytesPerPartition, a.PartitionBytes, a.KvBytes, a.FullKv, devices);
+
+    private static PlacementDemand Demand(PlacementRequest r) =>
+        new(r.Deployment, r.Replicas, r.Priority, r.Isolation, new ReplicaSize(r.WeightsBytes, r.KvTargetBytes, r.KvMinBytes, r.ActivationBytes), r.MaxTensorParallel, r.Node);
+
+    private void Notify(PlacementUpdate update) =>
+        GrainFactory.GetGrain<IModelGrain>(update.Deployment).PlacementChangedAsync(update).Ignore();
+
+    private IPartitionGrain Partition(string node, int gpu, int partition) =>
+        GrainFactory.GetGrain<IPartitionGrain>(GrainKeys.Partition(node, gpu, partition));
+
+    private static string Gpu(string node, int gpu) => GrainKeys.Gpu(node, gpu);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Fleet read: {Nodes} node(s), {Gpus} GPU(s), {Deployments} deployment(s) holding reservations")]
+    private static partial void LogFleetRead(ILogger logger, int nodes, int gpus, int deployments);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Released {Deployment}")]
+    private static partial void LogReleased(ILogger logger, string deployment);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reservation of {Deployment} replica {Replica} on {Gpu}/{Partition} refused: {Outcome} {Reason}")]
+    private static partial void LogReservationRefused(ILogger logger, string deployment, int replica, string gpu, int partition, ReservationOutcome outcome, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Repartitioning {Node}/{Gpu} to {Target} (operation {Operation})")]
+    private static partial void LogJobStarted(ILogger logger, string node, int gpu, string target, string operation);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node}/{Gpu} is {Target}: reserving {Count} waiting replica(s)")]
+    private static partial void LogJobFinished(ILogger logger, string node, int gpu, string target, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Repartitioning {Node}/{Gpu} to {Target} failed: {Reason}")]
+    private static partial void LogJobFailed(ILogger logger, string node, int gpu, string target, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Advancing the repartition of {Node}/{Gpu} failed; retrying")]
+    private static partial void LogJobError(ILogger logger, Exception exception, string node, int gpu);
+
+    /// <summary>A GPU to be repartitioned before the replicas waiting for it can be reserved.</summary>
+    private sealed class RepartitionJob(string node, int gpu, PartitionLayout target, DateTimeOffset createdAt)
+    {
+        public string Node { get; } = node;
+
+        public int Gpu { get; } = gpu;
+
+        public PartitionLayout Target { get; } = target;
+
+        public DateTimeOffset CreatedAt { get; } = createdAt;
+
+        public string? OperationId { get; set; }
+
+        public bool NodeWide { get; set; }
+
+        public List<ReplicaAssignment> Waiting { get; } = [];
+    }
+}
