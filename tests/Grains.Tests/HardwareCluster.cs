@@ -4,6 +4,7 @@ using GpuSharing.Grains.Hardware.Simulation;
 using GpuSharing.Grains.Interfaces;
 using GpuSharing.Grains.Interfaces.Gpus;
 using GpuSharing.Grains.Interfaces.Hardware;
+using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Interfaces.Nodes;
 using GpuSharing.Grains.Interfaces.Partitions;
 using GpuSharing.Silo.Configuration;
@@ -44,15 +45,29 @@ public sealed class HardwareCluster : IAsyncDisposable
     /// flight), and grain state in Azure Table storage when <paramref name="azureStorage"/> is given (so that it
     /// survives the loss of a silo; memory storage lives in the silos).
     /// </summary>
-    public static async Task<HardwareCluster> StartAsync(TimeSpan deviceDelay, string? azureStorage, params (string Node, string Gpus, string Platform)[] nodes)
+    public static Task<HardwareCluster> StartAsync(TimeSpan deviceDelay, string? azureStorage, params (string Node, string Gpus, string Platform)[] nodes) =>
+        StartAsync(deviceDelay, azureStorage, null, null, nodes);
+
+    /// <summary>
+    /// As above; with a <paramref name="serviceId"/> and a <paramref name="deviceStateDirectory"/> a second cluster
+    /// started the same way finds the first one's grain state and devices: a restart of every silo.
+    /// </summary>
+    public static async Task<HardwareCluster> StartAsync(TimeSpan deviceDelay, string? azureStorage, string? serviceId, string? deviceStateDirectory, params (string Node, string Gpus, string Platform)[] nodes)
     {
         var devices = nodes.ToDictionary(
             n => n.Node,
-            n => new SimulatedGpuNode(Options.Create(NodeOptionsFor(n.Node, n.Gpus, n.Platform, deviceDelay)), TimeProvider.System));
+            n => new SimulatedGpuNode(
+                Options.Create(NodeOptionsFor(n.Node, n.Gpus, n.Platform, deviceDelay, deviceStateDirectory is null ? null : Path.Combine(deviceStateDirectory, $"{n.Node}.json"))),
+                TimeProvider.System));
         var expected = nodes.ToDictionary(n => n.Node, n => SimulatedGpuSpec.Parse(n.Gpus).Count);
         var silos = new Dictionary<string, string>();
         var builder = new InProcessTestClusterBuilder((short)nodes.Length);
         builder.Options.ConfigureFileLogging = false;
+        if (serviceId is not null)
+        {
+            builder.Options.ServiceId = serviceId;
+            builder.Options.ClusterId = $"{serviceId}-{Guid.NewGuid():N}"[..32];
+        }
         builder.ConfigureSilo((options, silo) =>
         {
             string node;
@@ -81,7 +96,7 @@ public sealed class HardwareCluster : IAsyncDisposable
             silo.AddGpuSharing(SiloRole.All, node);
             silo.Services.AddSingleton(device);
             silo.Services.AddSingleton<IGpuNodeBackend>(device);
-            silo.Services.AddSingleton(Options.Create(NodeOptionsFor(node, string.Empty, string.Empty, deviceDelay)));
+            silo.Services.AddSingleton(Options.Create(NodeOptionsFor(node, string.Empty, string.Empty, deviceDelay, null)));
             silo.Services.AddSingleton<NodeAgentStatus>();
             silo.Services.AddHostedService<NodeAgent>();
         });
@@ -109,6 +124,28 @@ public sealed class HardwareCluster : IAsyncDisposable
     }
 
     public INodeGrain Node(string node) => Client.GetGrain<INodeGrain>(node);
+
+    public IModelGrain Model(string key) => Client.GetGrain<IModelGrain>(key);
+
+    /// <summary>Polls a deployment until <paramref name="condition"/> holds.</summary>
+    public async Task<ModelView> WaitForModelAsync(string key, Func<ModelView, bool> condition, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        ModelView? view;
+        do
+        {
+            view = await Model(key).GetAsync();
+            if (view is not null && condition(view))
+            {
+                return view;
+            }
+
+            await Task.Delay(50);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        throw new TimeoutException($"{key} never reached the expected state; last: {view?.Status} {view?.Message}");
+    }
 
     public IGpuGrain Gpu(string node, int index) => Client.GetGrain<IGpuGrain>(GrainKeys.Gpu(node, index));
 
@@ -147,8 +184,9 @@ public sealed class HardwareCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await Cluster.DisposeAsync();
 
-    private static NodeOptions NodeOptionsFor(string node, string gpus, string platform, TimeSpan delay) => new()
+    private static NodeOptions NodeOptionsFor(string node, string gpus, string platform, TimeSpan delay, string? stateFile) => new()
     {
+        SimulatedStateFile = stateFile,
         Name = node,
         Backend = "simulated",
         SimulatedGpus = string.IsNullOrEmpty(gpus) ? "MI300X:1" : gpus,

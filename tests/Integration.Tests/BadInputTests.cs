@@ -10,6 +10,10 @@ public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<Gatewa
 {
     private const string Put = "PUT";
     private const string Get = "GET";
+    private const string Post = "POST";
+    private const string Delete = "DELETE";
+    private const string Json = "application/json";
+    private const string Model = "/api/v1/models/team-a/qwen";
 
     public static TheoryData<string, string, string?, string?, int, string> Cases => new()
     {
@@ -54,6 +58,47 @@ public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<Gatewa
         { Get, "/api/v1/gpus/node-1/1/partitioning", null, null, 404, "no-operation" },
         { Get, "/api/v1/nodes/Bad.Name-", null, null, 400, "invalid-request" },
         { Get, "/api/v1/nodes/ghost", null, null, 404, "node-not-found" },
+        // PUT models: bodies
+        { Put, Model, "{bad", Json, 400, "malformed-request" },
+        { Put, Model, "{}", Json, 400, "invalid-request" },
+        { Put, Model, "[]", Json, 400, "invalid-request" },
+        { Put, Model, "{\"model\":\"\"}", Json, 400, "invalid-request" },
+        { Put, Model, "{\"model\":\"qwen2.5-7b\",\"maxModelLen\":-5}", Json, 400, "invalid-request" },
+        { Put, Model, "{\"model\":\"qwen2.5-7b\",\"maxNumSeqs\":0}", Json, 400, "invalid-request" },
+        { Put, Model, "{\"model\":\"qwen2.5-7b\",\"kvCacheBytes\":-1}", Json, 400, "invalid-request" },
+        { Put, Model, "{\"model\":\"qwen2.5-7b\",\"replicas\":0}", Json, 400, "invalid-request" },
+        { Put, Model, "{\"model\":\"qwen2.5-7b\",\"replicas\":\"2\"}", Json, 400, "invalid-request" },
+        { Put, Model, "{\"model\":\"qwen2.5-7b\",\"precision\":\"fp6\"}", Json, 400, "invalid-request" },
+        { Put, Model, "{\"model\":\"qwen2.5-7b\",\"precision\":\"BF16\"}", Json, 400, "invalid-request" },
+        { Put, Model, "{\"model\":\"qwen2.5-7b\",\"priority\":\"urgent\"}", Json, 400, "invalid-request" },
+        { Put, Model, "{\"model\":\"qwen2.5-7b\",\"isolation\":\"private\"}", Json, 400, "invalid-request" },
+        { Put, Model, "{\"model\":\"qwen2.5-7b\",\"maxTensorParallel\":3}", Json, 400, "invalid-request" },
+        { Put, Model, "{\"model\":\"qwen2.5-7b\",\"node\":\"Bad_Node\"}", Json, 400, "invalid-request" },
+        { Put, Model, "{\"model\":\"qwen2.5-7b\",\"replica\":2}", Json, 400, "invalid-request" },
+        { Put, Model, "{\"model\":\"qwen2.5-7b\"}", "text/plain", 415, "unsupported-media-type" },
+        // well-formed but not placeable as asked
+        { Put, Model, "{\"model\":\"acme/unknown-13b\"}", Json, 422, "unprocessable-deployment" },
+        { Put, Model, "{\"model\":\"qwen2.5-7b\",\"maxModelLen\":1000000}", Json, 422, "unprocessable-deployment" },
+        // model route values
+        { Put, "/api/v1/models/Team_A/qwen", "{\"model\":\"qwen2.5-7b\"}", Json, 400, "invalid-request" },
+        { Put, "/api/v1/models/team-a/qwen.v2", "{\"model\":\"qwen2.5-7b\"}", Json, 400, "invalid-request" },
+        { Put, "/api/v1/models/team-a/" + new string('q', 64), "{\"model\":\"qwen2.5-7b\"}", Json, 400, "invalid-request" },
+        { Get, "/api/v1/models/team-a/ghost", null, null, 404, "model-not-found" },
+        { Get, "/api/v1/models/team-a/-ghost", null, null, 400, "invalid-request" },
+        { Get, "/api/v1/models/UPPER", null, null, 400, "invalid-request" },
+        { Delete, "/api/v1/models/team-a/ghost", null, null, 404, "model-not-found" },
+        { Delete, "/api/v1/models/team-a/Ghost", null, null, 400, "invalid-request" },
+        // plan
+        { Post, "/api/v1/plan", "{bad", Json, 400, "malformed-request" },
+        { Post, "/api/v1/plan", "{}", Json, 400, "invalid-request" },
+        { Post, "/api/v1/plan", "{\"deployments\":[]}", Json, 400, "invalid-request" },
+        { Post, "/api/v1/plan", "{\"deployments\":[{\"namespace\":\"a\",\"model\":\"qwen2.5-7b\"}]}", Json, 400, "invalid-request" },
+        { Post, "/api/v1/plan", "{\"deployments\":[{\"namespace\":\"a\",\"name\":\"B\",\"model\":\"qwen2.5-7b\"}]}", Json, 400, "invalid-request" },
+        { Post, "/api/v1/plan", "{\"deployments\":[{\"namespace\":\"a\",\"name\":\"b\",\"model\":\"qwen2.5-7b\",\"replicas\":0}]}", Json, 400, "invalid-request" },
+        { Post, "/api/v1/plan", "{\"deployments\":[{\"namespace\":\"a\",\"name\":\"b\",\"model\":\"qwen2.5-7b\"}],\"fleet\":[]}", Json, 400, "invalid-request" },
+        { Post, "/api/v1/plan", "{\"deployments\":[{\"namespace\":\"a\",\"name\":\"b\",\"model\":\"qwen2.5-7b\"}],\"fleet\":[{\"model\":\"MI300X\",\"count\":0}]}", Json, 400, "invalid-request" },
+        { Post, "/api/v1/plan", "{\"deployments\":[{\"namespace\":\"a\",\"name\":\"b\",\"model\":\"qwen2.5-7b\"}],\"fleet\":[{\"model\":\"H100\",\"count\":4}]}", Json, 422, "unprocessable-plan" },
+        { Post, "/api/v1/plan", "{\"deployments\":[{\"namespace\":\"a\",\"name\":\"b\",\"model\":\"acme/unknown-13b\"}]}", Json, 422, "unprocessable-deployment" },
     };
 
     [Theory]
@@ -122,7 +167,11 @@ public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<Gatewa
     {
         var gpus = (await fixture.Cluster.GetJsonAsync("/api/v1/gpus")).AsArray();
 
+        var models = (await fixture.Cluster.GetJsonAsync("/api/v1/models")).AsArray();
+
         Assert.All(gpus, g => Assert.Equal("SPX", g!["computeMode"]!.GetValue<string>()));
+        Assert.All(gpus, g => Assert.All(g!["partitions"]!.AsArray(), p => Assert.Empty(p!["reservations"]!.AsArray())));
+        Assert.Empty(models);
         Assert.DoesNotContain(fixture.Device.Invocations, i => i.StartsWith("set", StringComparison.Ordinal));
     }
 }

@@ -1,6 +1,7 @@
 using GpuSharing.Gateway.Contracts;
 using GpuSharing.Gateway.Http;
 using GpuSharing.Gateway.Security;
+using GpuSharing.Grains.Interfaces.Fleet;
 using GpuSharing.Grains.Interfaces.Models;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -12,6 +13,8 @@ public static class ModelApi
     public static RouteGroupBuilder MapModelApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/models").WithTags("Models");
+        group.MapGet("/", ListModelsAsync).WithName("ListModels").WithSummary("Every deployment, in name order.");
+        group.MapGet("/{namespace}", ListNamespaceModelsAsync).WithName("ListNamespaceModels").WithSummary("The deployments of one namespace, in name order.");
         group.MapPut("/{namespace}/{name}", PutModelAsync)
             .WithName("PutModel")
             .WithSummary("Declare a deployment: model, precision, maxModelLen, maxNumSeqs, replicas, priority, slo, … It is sized and placed; the answer carries status, placements, binding and explanation.")
@@ -67,6 +70,19 @@ public static class ModelApi
             : NotFound(@namespace, name);
     }
 
+    public static Task<Ok<ModelResponse[]>> ListModelsAsync(IClusterClient grains, CancellationToken cancellationToken) =>
+        ListAsync(grains, null, cancellationToken);
+
+    public static async Task<Results<Ok<ModelResponse[]>, ValidationProblem>> ListNamespaceModelsAsync(string @namespace, IClusterClient grains, CancellationToken cancellationToken)
+    {
+        if (RouteValues.LabelError("namespace", @namespace) is { } error)
+        {
+            return Problems.Invalid("namespace", error);
+        }
+
+        return await ListAsync(grains, @namespace, cancellationToken);
+    }
+
     public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteModelAsync(string @namespace, string name, IClusterClient grains, CancellationToken cancellationToken)
     {
         if (Validate(@namespace, name) is { } invalid)
@@ -77,6 +93,15 @@ public static class ModelApi
         return await grains.GetGrain<IModelGrain>($"{@namespace}/{name}").DeleteAsync(cancellationToken)
             ? TypedResults.NoContent()
             : NotFound(@namespace, name);
+    }
+
+    private static async Task<Ok<ModelResponse[]>> ListAsync(IClusterClient grains, string? @namespace, CancellationToken cancellationToken)
+    {
+        var keys = await grains.GetGrain<IModelIndexGrain>(Pools.Default).ListAsync(@namespace).WaitAsync(cancellationToken);
+        var views = await Task.WhenAll(keys.Select(k => grains.GetGrain<IModelGrain>(k).GetAsync())).WaitAsync(cancellationToken);
+
+        // An entry whose deployment was never stored (a failed first apply) lists nothing.
+        return TypedResults.Ok(views.OfType<ModelView>().Select(Responses.Model).ToArray());
     }
 
     private static ValidationProblem? Validate(string @namespace, string name)

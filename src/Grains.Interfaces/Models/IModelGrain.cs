@@ -24,6 +24,10 @@ public interface IModelGrain : IGrainWithStringKey
     [Alias("PlacementChanged"), OneWay]
     Task PlacementChangedAsync(PlacementUpdate update);
 
+    /// <summary>If not fully placed, submits itself to the placement grain again now (the placement grain restarted).</summary>
+    [Alias("Resume"), OneWay]
+    Task ResumeAsync();
+
     /// <summary>Its workload is serving (reported by the KServe watcher).</summary>
     [Alias("MarkRunning")]
     Task<ModelView?> MarkRunningAsync(long generation, CancellationToken cancellationToken = default);

@@ -4,7 +4,7 @@ namespace GpuSharing.Grains.Interfaces.Models;
 [GenerateSerializer, Immutable, Alias("gpusharing.PlacementRequest")]
 public sealed record PlacementRequest(
     string Deployment,
-    long Generation,
+    long Revision,
     int Replicas,
     Priority Priority,
     Isolation Isolation,

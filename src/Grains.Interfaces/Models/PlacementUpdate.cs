@@ -4,7 +4,7 @@ namespace GpuSharing.Grains.Interfaces.Models;
 [GenerateSerializer, Immutable, Alias("gpusharing.PlacementUpdate")]
 public sealed record PlacementUpdate(
     string Deployment,
-    long Generation,
+    long Revision,
     IReadOnlyList<ReplicaPlacement> Placements,
     IReadOnlyList<PendingReplica> Pending,
     IReadOnlyList<UnplacedReplicaInfo> Unplaced,

@@ -28,6 +28,8 @@ public sealed partial class ModelGrain(
 
     private IPlacementGrain Placement => GrainFactory.GetGrain<IPlacementGrain>(Pools.Default);
 
+    private IModelIndexGrain Index => GrainFactory.GetGrain<IModelIndexGrain>(Pools.Default);
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         ScheduleRetry();
@@ -56,8 +58,15 @@ public sealed partial class ModelGrain(
             return new ApplyResult(ex.IsInvalidInput ? ApplyOutcome.Invalid : ApplyOutcome.Unprocessable, null, ex.Field, ex.Message);
         }
 
+        if (State.Spec is null)
+        {
+            // Listed before it is stored: a crash in between leaves an entry that lists nothing, never a deployment nobody can find.
+            await Index.AddAsync(Key, cancellationToken);
+        }
+
         State.Spec = spec;
         State.Generation = generation > 0 ? generation : State.Generation + 1;
+        State.Revision++;
         State.Sizing = VllmBinding.Breakdown(sizing);
         State.Status = ModelStatus.Pending;
         State.Message = "Waiting for placement.";
@@ -81,6 +90,7 @@ public sealed partial class ModelGrain(
 
         await Placement.ReleaseAsync(Key, cancellationToken);
         await state.ClearStateAsync(cancellationToken);
+        await Index.RemoveAsync(Key, cancellationToken);
         _retry?.Dispose();
         _retry = null;
         LogDeleted(logger, Key);
@@ -90,13 +100,15 @@ public sealed partial class ModelGrain(
 
     public async Task PlacementChangedAsync(PlacementUpdate update)
     {
-        if (State.Spec is null || update.Generation != State.Generation)
+        if (State.Spec is null || update.Revision != State.Revision)
         {
             return; // an answer about an older spec
         }
 
         await ApplyUpdateAsync(update, CancellationToken.None);
     }
+
+    public Task ResumeAsync() => RetryAsync(CancellationToken.None);
 
     public async Task<ModelView?> MarkRunningAsync(long generation, CancellationToken cancellationToken = default)
     {
@@ -162,7 +174,7 @@ public sealed partial class ModelGrain(
 
     private PlacementRequest Request(SizingResult sizing) => new(
         Key,
-        State.Generation,
+        State.Revision,
         State.Spec!.Replicas,
         State.Spec.Priority,
         State.Spec.EffectiveIsolation,

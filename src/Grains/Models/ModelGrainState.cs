@@ -32,4 +32,11 @@ public sealed class ModelGrainState
 
     [Id(8)]
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>
+    /// Counts every stored change of spec. Placement is asked and answers by revision, not by generation: a caller
+    /// without generations (the REST API) or one that changes a spec without bumping it still gets a fresh placement.
+    /// </summary>
+    [Id(9)]
+    public long Revision { get; set; }
 }

@@ -65,9 +65,18 @@ public sealed partial class NodeGrain(
 
     public async Task ReportGpuAsync(GpuView view)
     {
+        if (Remember(view))
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    /// <summary>Keeps the newest view of a GPU (reports are one-way and may arrive late); true if it was newer.</summary>
+    private bool Remember(GpuView view)
+    {
         if (State.Gpus.TryGetValue(view.Index, out var known) && known.Version > view.Version)
         {
-            return; // an older report overtaken by a newer one
+            return false; // an older report overtaken by a newer one
         }
 
         var changed = known is null || known.State != view.State || known.ComputeMode != view.ComputeMode || known.MemoryMode != view.MemoryMode;
@@ -83,7 +92,7 @@ public sealed partial class NodeGrain(
             State.MemoryMode = memory;
         }
 
-        await state.WriteStateAsync();
+        return true;
     }
 
     public Task<NodeView> GetAsync() => Task.FromResult(View());
@@ -226,6 +235,9 @@ public sealed partial class NodeGrain(
                     var compute = index == operation.RequestedGpu ? operation.Target.ComputeMode : previousCompute[index];
                     var valid = compute is { } c && State.Gpus[index].Capabilities.Supports(c, operation.Target.MemoryMode) ? compute : null;
                     var completed = await Gpu(index).CompleteNodeOperationAsync(operation.Id, operation.Target.MemoryMode, valid, OperationStatus.Succeeded, cancellationToken);
+
+                    // The operation ends only once every GPU's verified view is here, not when its one-way report lands.
+                    Remember(completed.View);
                     if (!completed.Succeeded)
                     {
                         failure = completed.Error;
@@ -277,6 +289,7 @@ public sealed partial class NodeGrain(
             foreach (var index in operation.Gpus)
             {
                 var completed = await Gpu(index).CompleteNodeOperationAsync(operation.Id, previousMemory, previousCompute[index], OperationStatus.RolledBack, cancellationToken);
+                Remember(completed.View);
                 if (!completed.Succeeded)
                 {
                     await AbandonAsync(operation, Combine(failure, completed.Error), cancellationToken);

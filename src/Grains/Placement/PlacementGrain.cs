@@ -17,7 +17,7 @@ namespace GpuSharing.Grains.Placement;
 /// <summary>
 /// The pool's single decision point. It keeps the placement engine over the fleet in memory — built from the node
 /// grains (layouts, reachability, and the reservations the partitions hold, which carry each replica's priority,
-/// isolation and generation) — and runs every decision through it one at a time, so two deployments can never be
+/// isolation and revision) — and runs every decision through it one at a time, so two deployments can never be
 /// given the same room. Partitions enforce capacity on their own; if a reservation is refused anyway (the fleet
 /// changed under the engine) the fleet is read again. Decisions that need a repartition become jobs: the GPU is
 /// repartitioned through its node grain, and the waiting replicas are reserved when a re-read shows the new layout.
@@ -34,24 +34,32 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
     private readonly Dictionary<string, List<UnplacedReplicaInfo>> _unplaced = new(StringComparer.Ordinal);
     private readonly Dictionary<string, GpuView> _gpus = new(StringComparer.Ordinal);
     private readonly List<RepartitionJob> _jobs = [];
-    private Dictionary<string, long> _generations = new(StringComparer.Ordinal);
+    private Dictionary<string, long> _revisions = new(StringComparer.Ordinal);
     private PlacementEngine _engine = new(new FleetSnapshot([]));
     private DateTimeOffset _builtAt = DateTimeOffset.MinValue;
     private bool _dirty = true;
     private IGrainTimer? _jobTimer;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // This grain keeps the waiting requests in memory only; a new activation asks every deployment that still
+        // waits to submit itself again (the index calls them one-way, so this activation never waits on them).
+        _ = GrainFactory.GetGrain<IModelIndexGrain>(this.GetPrimaryKeyString()).ResumeAsync();
+        return Task.CompletedTask;
+    }
 
     public async Task<PlacementUpdate> PlaceAsync(PlacementRequest request, CancellationToken cancellationToken = default)
     {
         await EnsureFleetAsync(cancellationToken);
         var deployment = request.Deployment;
         _requests[deployment] = request;
-        if (_generations.TryGetValue(deployment, out var placedFor) && placedFor != request.Generation)
+        if (_revisions.TryGetValue(deployment, out var placedFor) && placedFor != request.Revision)
         {
             // The spec changed: its replicas are placed again from scratch.
             await ExecuteAsync(_engine.Remove(deployment), deployment, cancellationToken);
         }
 
-        _generations[deployment] = request.Generation;
+        _revisions[deployment] = request.Revision;
         var result = _engine.Place(Demand(request));
         var updates = await ExecuteAsync(result, deployment, cancellationToken);
         return updates.TryGetValue(deployment, out var update) ? update : Update(deployment);
@@ -62,7 +70,7 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
         await EnsureFleetAsync(cancellationToken);
         _requests.Remove(deployment);
         _unplaced.Remove(deployment);
-        _generations.Remove(deployment);
+        _revisions.Remove(deployment);
         foreach (var job in _jobs)
         {
             job.Waiting.RemoveAll(w => w.Deployment == deployment);
@@ -221,7 +229,7 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
                 assignment.Isolation,
                 assignment.FirstPartition,
                 assignment.Span,
-                _generations.GetValueOrDefault(assignment.Deployment));
+                _revisions.GetValueOrDefault(assignment.Deployment));
             var outcome = await Partition(assignment.Node, assignment.Gpu, partition).ReserveAsync(reservation, cancellationToken);
             if (!outcome.Succeeded)
             {
@@ -427,7 +435,7 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
 
         var names = await GrainFactory.GetGrain<IFleetGrain>(Pools.Default).GetNodesAsync();
         var views = await Task.WhenAll(names.Select(n => GrainFactory.GetGrain<INodeGrain>(n).GetAsync()));
-        var generations = new Dictionary<string, long>(StringComparer.Ordinal);
+        var revisions = new Dictionary<string, long>(StringComparer.Ordinal);
         var nodes = new List<PlanningNode>();
         _gpus.Clear();
         foreach (var view in views)
@@ -447,7 +455,7 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
                     .Select(g => g.First())
                     .Select(r =>
                     {
-                        generations[r.Deployment] = r.Generation;
+                        revisions[r.Deployment] = r.Revision;
                         return new PlanningReservation(r.Deployment, r.Replica, r.FirstPartition, r.Span, r.Bytes, r.Priority, r.Isolation);
                     })
                     .ToList();
@@ -460,10 +468,10 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
         }
 
         _engine = new PlacementEngine(new FleetSnapshot(nodes));
-        _generations = generations;
+        _revisions = revisions;
         _builtAt = time.GetUtcNow();
         _dirty = false;
-        LogFleetRead(logger, nodes.Count, nodes.Sum(n => n.Gpus.Count), generations.Count);
+        LogFleetRead(logger, nodes.Count, nodes.Sum(n => n.Gpus.Count), revisions.Count);
     }
 
     private bool IsReachable(string node) => _gpus.Values.Any(g => g.Node == node && g.State != GpuState.Unreachable);
@@ -488,7 +496,7 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
             w.Job.Target,
             w.Job.OperationId,
             string.Create(CultureInfo.InvariantCulture, $"GPU {w.Job.Node}/{w.Job.Gpu} to be repartitioned to {w.Job.Target}{(w.Job.OperationId is { } op ? $" (operation {op})" : string.Empty)}"))).ToList();
-        return new PlacementUpdate(deployment, _generations.GetValueOrDefault(deployment), placements, pending, unplaced, preemptedBy);
+        return new PlacementUpdate(deployment, _revisions.GetValueOrDefault(deployment), placements, pending, unplaced, preemptedBy);
     }
 
     private IReadOnlyList<DeviceBinding> Devices(ReplicaAssignment assignment) =>
