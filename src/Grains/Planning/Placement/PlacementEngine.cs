@@ -105,7 +105,7 @@ public sealed class PlacementEngine
     {
         _collector = new Collector();
         PlaceOne(demand);
-        return _collector.Result();
+        return _collector.ToResult();
     }
 
     /// <summary>Places many deployments: high before medium before low, exclusive before shared, larger before smaller, then by name.</summary>
@@ -121,7 +121,7 @@ public sealed class PlacementEngine
             PlaceOne(demand);
         }
 
-        return _collector.Result();
+        return _collector.ToResult();
     }
 
     /// <summary>Releases every replica of a deployment.</summary>
@@ -137,7 +137,7 @@ public sealed class PlacementEngine
             }
         }
 
-        return _collector.Result();
+        return _collector.ToResult();
     }
 
     /// <summary>Where each replica of a deployment is now.</summary>
@@ -1342,7 +1342,7 @@ public sealed class PlacementEngine
         /// <summary>Replicas of one deployment share the reasons of their first refusal within a call.</summary>
         public Dictionary<string, PlacementExplanation> Explanations { get; } = new(StringComparer.Ordinal);
 
-        public PlacementResult Result()
+        public PlacementResult ToResult()
         {
             // A replica placed and then moved by a later preemption within the same call appears once, where it ended.
             var removedKeys = Removed.Select(r => (r.Deployment, r.Replica, r.Node, r.Gpu, r.FirstPartition)).ToHashSet();
