@@ -11,4 +11,5 @@ app.MapGpuApi();
 app.MapNodeApi();
 app.MapModelApi();
 app.MapPlanApi();
+app.MapKServeApi();
 app.Run();

@@ -47,7 +47,13 @@ public static class ModelApi
         }
 
         var grain = grains.GetGrain<IModelGrain>($"{@namespace}/{name}");
-        var existed = await grain.GetAsync() is not null;
+        var current = await grain.GetAsync().WaitAsync(cancellationToken);
+        if (current?.Spec.ManagedBy is { } owner)
+        {
+            return ManagedElsewhere(@namespace, name, owner);
+        }
+
+        var existed = current is not null;
         var result = await grain.ApplyAsync(spec, 0, cancellationToken);
         return result.Outcome switch
         {
@@ -90,7 +96,13 @@ public static class ModelApi
             return invalid;
         }
 
-        return await grains.GetGrain<IModelGrain>($"{@namespace}/{name}").DeleteAsync(cancellationToken)
+        var grain = grains.GetGrain<IModelGrain>($"{@namespace}/{name}");
+        if ((await grain.GetAsync().WaitAsync(cancellationToken))?.Spec.ManagedBy is { } owner)
+        {
+            return ManagedElsewhere(@namespace, name, owner);
+        }
+
+        return await grain.DeleteAsync(cancellationToken)
             ? TypedResults.NoContent()
             : NotFound(@namespace, name);
     }
@@ -119,6 +131,13 @@ public static class ModelApi
 
         return errors.Count == 0 ? null : Problems.Invalid(errors, string.Join(" ", errors.Values.SelectMany(e => e)));
     }
+
+    private static ProblemHttpResult ManagedElsewhere(string @namespace, string name, string owner) =>
+        Problems.Create(
+            StatusCodes.Status409Conflict,
+            "managed-elsewhere",
+            "The deployment is managed by a controller.",
+            $"{@namespace}/{name} is managed by '{owner}': change or delete its InferenceService instead, or the controller would undo this change.");
 
     private static ProblemHttpResult NotFound(string @namespace, string name) =>
         Problems.Create(StatusCodes.Status404NotFound, "model-not-found", "No such deployment.", $"There is no deployment {@namespace}/{name}.");

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Azure.Data.Tables;
 using GpuSharing.Gateway.Http;
+using GpuSharing.Gateway.KServe;
 using GpuSharing.Gateway.Security;
 using GpuSharing.Grains.Interfaces.Models;
 using Microsoft.AspNetCore.Authentication;
@@ -54,6 +55,7 @@ public static class GatewayHostBuilderExtensions
             return Task.CompletedTask;
         }));
         builder.Services.AddHealthChecks().AddCheck<GatewayReadinessCheck>("cluster", tags: ["ready"]);
+        builder.Services.AddKServeWatcher();
         builder.Services
             .AddAuthentication(BearerTokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerTokenAuthenticationHandler>(BearerTokenAuthenticationHandler.SchemeName, null);

@@ -6,14 +6,15 @@ namespace GpuSharing.Gateway.Http;
 /// <summary>
 /// A deployment spec from JSON: <c>model</c> (required), <c>precision</c> (bf16), <c>maxModelLen</c>, <c>maxNumSeqs</c>,
 /// <c>replicas</c> (1), <c>priority</c> (medium), <c>isolation</c>, <c>slo</c>, <c>architecture</c>, <c>kvCacheBytes</c>,
-/// <c>minKvCacheBytes</c>, <c>maxTensorParallel</c>, <c>kvCacheDtype</c> (auto | fp8), <c>node</c>.
+/// <c>minKvCacheBytes</c>, <c>maxTensorParallel</c>, <c>kvCacheDtype</c> (auto | fp8), <c>node</c> and <c>gpu</c> (a pin),
+/// <c>memoryLimitBytes</c> (a cap on each replica's reservation).
 /// </summary>
 public static class DeploymentSpecReader
 {
     public static readonly string[] Properties =
     [
         "model", "precision", "maxModelLen", "maxNumSeqs", "replicas", "priority", "isolation", "slo", "architecture",
-        "kvCacheBytes", "minKvCacheBytes", "maxTensorParallel", "kvCacheDtype", "node",
+        "kvCacheBytes", "minKvCacheBytes", "maxTensorParallel", "kvCacheDtype", "node", "gpu", "memoryLimitBytes",
     ];
 
     private static readonly string[] PrecisionNames = ["fp32", "bf16", "fp16", "fp8", "int8", "int4"];
@@ -54,6 +55,13 @@ public static class DeploymentSpecReader
             fields.Error("node", nodeError);
         }
 
+        var gpu = fields.Integer("gpu", 0, 63);
+        if (gpu is not null && node is null)
+        {
+            fields.Error("gpu", "'gpu' pins a GPU of a node: give 'node' too.");
+        }
+
+        var memoryLimitBytes = fields.Integer("memoryLimitBytes", 1, long.MaxValue);
         var slo = ReadSlo(fields.Element("slo"), Path(prefix, "slo"), errors);
         var architecture = ReadArchitecture(fields.Element("architecture"), Path(prefix, "architecture"), errors);
         if (errors.Count > before)
@@ -75,7 +83,9 @@ public static class DeploymentSpecReader
             minKvCacheBytes,
             (int?)maxTensorParallel,
             kvCacheDtype ?? false,
-            node);
+            node,
+            memoryLimitBytes,
+            (int?)gpu);
     }
 
     private static SloSpec? ReadSlo(JsonElement? element, string prefix, Dictionary<string, string[]> errors)

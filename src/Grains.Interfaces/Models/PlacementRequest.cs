@@ -13,4 +13,5 @@ public sealed record PlacementRequest(
     long KvMinBytes,
     long ActivationBytes,
     int MaxTensorParallel,
-    string? Node);
+    string? Node,
+    int? Gpu = null);

@@ -43,8 +43,16 @@ public sealed partial class ModelGrain(
             return new ApplyResult(ApplyOutcome.Unchanged, View(), null, $"Generation {generation} is older than the applied {State.Generation}.");
         }
 
-        if (State.Spec is not null && spec == State.Spec && (generation == 0 || generation == State.Generation))
+        if (State.Spec is not null && spec == State.Spec)
         {
+            if (generation > State.Generation)
+            {
+                // The owner's object changed without changing what is deployed (our own write-back to an
+                // InferenceService bumps its generation): remember the generation, place nothing again.
+                State.Generation = generation;
+                await state.WriteStateAsync(cancellationToken);
+            }
+
             return new ApplyResult(ApplyOutcome.Unchanged, View(), null, null);
         }
 
@@ -183,7 +191,8 @@ public sealed partial class ModelGrain(
         sizing.KvMinBytes,
         sizing.ActivationBytes,
         sizing.MaxTensorParallel,
-        State.Spec.Node);
+        State.Spec.Node,
+        State.Spec.Gpu);
 
     private ModelView View()
     {

@@ -118,7 +118,7 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
             {
                 var sizing = ModelSizer.Size(item.Spec);
                 sizings[name] = sizing;
-                demands.Add(new PlacementDemand(name, item.Spec.Replicas, item.Spec.Priority, item.Spec.EffectiveIsolation, sizing.Replica, sizing.MaxTensorParallel, item.Spec.Node));
+                demands.Add(new PlacementDemand(name, item.Spec.Replicas, item.Spec.Priority, item.Spec.EffectiveIsolation, sizing.Replica, sizing.MaxTensorParallel, item.Spec.Node, item.Spec.Gpu));
             }
             catch (SizingException ex)
             {
@@ -508,7 +508,7 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
         new(a.Replica, a.Node, a.Gpu, a.FirstPartition, a.Span, a.ComputeMode, a.MemoryMode, a.BytesPerPartition, a.PartitionBytes, a.KvBytes, a.FullKv, devices);
 
     private static PlacementDemand Demand(PlacementRequest r) =>
-        new(r.Deployment, r.Replicas, r.Priority, r.Isolation, new ReplicaSize(r.WeightsBytes, r.KvTargetBytes, r.KvMinBytes, r.ActivationBytes), r.MaxTensorParallel, r.Node);
+        new(r.Deployment, r.Replicas, r.Priority, r.Isolation, new ReplicaSize(r.WeightsBytes, r.KvTargetBytes, r.KvMinBytes, r.ActivationBytes), r.MaxTensorParallel, r.Node, r.Gpu);
 
     private void Notify(PlacementUpdate update) =>
         GrainFactory.GetGrain<IModelGrain>(update.Deployment).PlacementChangedAsync(update).Ignore();

@@ -21,6 +21,17 @@ public static class ModelCatalog
         Entry("meta-llama/Llama-3.1-70B", ["llama-3.1-70b", "llama3.1-70b", "meta-llama/Meta-Llama-3.1-70B"], 70.6, 80, 8, 128, 131072),
         Entry("meta-llama/Llama-3.3-70B-Instruct", ["llama-3.3-70b", "llama3.3-70b"], 70.6, 80, 8, 128, 131072),
 
+        // Llama 2 (7B and 13B with full multi-head attention: 32 and 40 KV heads; 70B with GQA)
+        Entry("meta-llama/Llama-2-7b-hf", ["llama-2-7b", "llama2-7b", "meta-llama/Llama-2-7b"], 6.74, 32, 32, 128, 4096),
+        Entry("meta-llama/Llama-2-13b-hf", ["llama-2-13b", "llama2-13b", "meta-llama/Llama-2-13b"], 13.0, 40, 40, 128, 4096),
+        Entry("meta-llama/Llama-2-70b-hf", ["llama-2-70b", "llama2-70b", "meta-llama/Llama-2-70b"], 69.0, 80, 8, 128, 4096),
+
+        // Qwen2
+        Entry("Qwen/Qwen2-0.5B", ["qwen2-0.5b"], 0.49, 24, 2, 64, 32768),
+        Entry("Qwen/Qwen2-1.5B", ["qwen2-1.5b"], 1.54, 28, 2, 128, 32768),
+        Entry("Qwen/Qwen2-7B", ["qwen2-7b"], 7.62, 28, 4, 128, 32768),
+        Entry("Qwen/Qwen2-72B", ["qwen2-72b"], 72.7, 80, 8, 128, 32768),
+
         // Qwen2.5
         Entry("Qwen/Qwen2.5-0.5B", ["qwen2.5-0.5b"], 0.49, 24, 2, 64, 32768),
         Entry("Qwen/Qwen2.5-1.5B", ["qwen2.5-1.5b"], 1.54, 28, 2, 128, 32768),
@@ -65,19 +76,28 @@ public static class ModelCatalog
         return null;
     }
 
-    // "meta-llama/Llama-3.1-8B-Instruct" → itself, "llama-3.1-8b-instruct", "llama-3.1-8b".
+    // "meta-llama/Llama-2-7b-chat-hf" → itself, "llama-2-7b-chat-hf", "llama-2-7b-chat", "llama-2-7b", with and without the org.
     private static IEnumerable<string> Candidates(string model)
     {
         var lower = model.ToLowerInvariant();
         yield return lower;
         var bare = lower.Contains('/', StringComparison.Ordinal) ? lower[(lower.LastIndexOf('/') + 1)..] : lower;
         yield return bare;
-        foreach (var suffix in new[] { "-instruct", "-chat", "-it", "-hf", "-fp8", "-awq", "-gptq-int4", "-gptq-int8" })
+        // Variants of one architecture: "-Instruct", "-chat-hf", "-Instruct-FP8", … stripped one after another.
+        string[] suffixes = ["-instruct", "-chat", "-it", "-hf", "-fp8", "-awq", "-gptq-int4", "-gptq-int8"];
+        for (var stripped = true; stripped;)
         {
-            if (bare.EndsWith(suffix, StringComparison.Ordinal))
+            stripped = false;
+            foreach (var suffix in suffixes)
             {
-                yield return bare[..^suffix.Length];
-                yield return lower[..^suffix.Length];
+                if (bare.EndsWith(suffix, StringComparison.Ordinal))
+                {
+                    bare = bare[..^suffix.Length];
+                    lower = lower[..^suffix.Length];
+                    yield return bare;
+                    yield return lower;
+                    stripped = true;
+                }
             }
         }
     }

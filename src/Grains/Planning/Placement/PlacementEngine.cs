@@ -188,7 +188,7 @@ public sealed class PlacementEngine
     private void PlaceOne(PlacementDemand demand)
     {
         var slot = Deployment(demand.Deployment);
-        if (slot.Demand is { } previous && (previous.Size != demand.Size || previous.Isolation != demand.Isolation || previous.MaxTensorParallel != demand.MaxTensorParallel || previous.Node != demand.Node || previous.Priority != demand.Priority))
+        if (slot.Demand is { } previous && (previous.Size != demand.Size || previous.Isolation != demand.Isolation || previous.MaxTensorParallel != demand.MaxTensorParallel || previous.Node != demand.Node || previous.Gpu != demand.Gpu || previous.Priority != demand.Priority))
         {
             foreach (var replica in slot.Replicas.Values.ToList())
             {
@@ -791,6 +791,11 @@ public sealed class PlacementEngine
             return (RejectionReason.Pinned, describe ? $"The deployment is pinned to node {pinned}." : string.Empty);
         }
 
+        if (demand.Gpu is { } pinnedGpu && pinnedGpu != gpu.Index)
+        {
+            return (RejectionReason.Pinned, describe ? $"The deployment is pinned to GPU {node.Name}/{pinnedGpu}." : string.Empty);
+        }
+
         if (gpu.Deployments.ContainsKey(demand.Deployment))
         {
             return (RejectionReason.AntiAffinity, describe ? $"It already holds a replica of {demand.Deployment}." : string.Empty);
@@ -1040,6 +1045,7 @@ public sealed class PlacementEngine
         gpu.Schedulable
         && !gpu.Deployments.ContainsKey(slot.Name)
         && (slot.Demand?.Node is not { } pinned || _nodes[gpu.Node].Name == pinned)
+        && (slot.Demand?.Gpu is not { } pinnedGpu || gpu.Index == pinnedGpu)
         && (pass > 0 || !_nodes[gpu.Node].Deployments.ContainsKey(slot.Name));
 
     private static int Key(int family, ComputeMode mode) => (family << 4) | (int)mode;

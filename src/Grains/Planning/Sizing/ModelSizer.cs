@@ -45,6 +45,22 @@ public static class ModelSizer
         var weights = (long)Math.Ceiling(architecture.ParametersBillions * 1e9 * BytesPerParameter(spec.Precision));
         var perToken = 2L * architecture.Layers * architecture.KvHeads * architecture.HeadDim * KvBytesPerElement(spec.Precision, spec.KvCacheFp8);
         var target = spec.KvCacheBytes ?? checked(perToken * maxModelLen * maxNumSeqs);
+        if (spec.MemoryLimitBytes is { } limit)
+        {
+            // The cap is the owner's word on the whole replica: the KV cache gets what weights and reserve leave, and
+            // must still hold one sequence of maxModelLen, or vLLM would refuse to start.
+            var left = limit - weights - options.EngineReserveBytes;
+            if (left < perToken * maxModelLen)
+            {
+                throw new SizingException(
+                    "memoryLimitBytes",
+                    $"A memory limit of {Gib(limit)} leaves {Gib(Math.Max(0, left))} for the KV cache after {Gib(weights)} of weights and {Gib(options.EngineReserveBytes)} of engine reserve; one sequence of {maxModelLen} tokens needs {Gib(perToken * maxModelLen)}.",
+                    isInvalidInput: false);
+            }
+
+            target = Math.Min(target, left);
+        }
+
         var minimum = Math.Min(target, spec.MinKvCacheBytes ?? perToken * maxModelLen);
         return new SizingResult(
             entry?.HuggingFaceId ?? spec.Model,
@@ -69,6 +85,9 @@ public static class ModelSizer
         Require(spec.MaxNumSeqs is null or (>= 1 and <= MaxSequences), "maxNumSeqs", $"maxNumSeqs must be from 1 to {MaxSequences}; got {spec.MaxNumSeqs}.");
         Require(spec.KvCacheBytes is null or > 0, "kvCacheBytes", $"kvCacheBytes must be positive; got {spec.KvCacheBytes}.");
         Require(spec.MinKvCacheBytes is null or > 0, "minKvCacheBytes", $"minKvCacheBytes must be positive; got {spec.MinKvCacheBytes}.");
+        Require(spec.MemoryLimitBytes is null or > 0, "memoryLimitBytes", $"memoryLimitBytes must be positive; got {spec.MemoryLimitBytes}.");
+        Require(spec.Gpu is null or (>= 0 and < 64), "gpu", $"gpu must be a GPU index from 0 to 63; got {spec.Gpu}.");
+        Require(spec.Gpu is null || spec.Node is not null, "gpu", "A GPU pin needs a node: pin node and gpu together.");
         Require(spec.MaxTensorParallel is null or 1 or 2 or 4 or 8, "maxTensorParallel", $"maxTensorParallel must be 1, 2, 4 or 8; got {spec.MaxTensorParallel}.");
         Require(Enum.IsDefined(spec.Precision), "precision", $"Unknown precision {spec.Precision}.");
         Require(Enum.IsDefined(spec.Priority), "priority", $"Unknown priority {spec.Priority}.");
@@ -81,6 +100,8 @@ public static class ModelSizer
             Require(a.DefaultContext is >= 1 and <= MaxContext, "architecture.defaultContext", $"defaultContext must be from 1 to {MaxContext}; got {a.DefaultContext}.");
         }
     }
+
+    private static string Gib(long bytes) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):0.0} GiB");
 
     private static void Require(bool condition, string field, string message)
     {

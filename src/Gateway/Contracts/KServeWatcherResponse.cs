@@ -1,0 +1,13 @@
+namespace GpuSharing.Gateway.Contracts;
+
+/// <summary>A gateway replica's InferenceService watcher.</summary>
+public sealed record KServeWatcherResponse(
+    bool Enabled,
+    string Identity,
+    bool Leader,
+    DateTimeOffset? LeadingSince,
+    bool Synced,
+    int Objects,
+    int Queued,
+    long Writes,
+    long Lists);

@@ -1,0 +1,259 @@
+using GpuSharing.Grains.Interfaces.Fleet;
+using GpuSharing.Grains.Interfaces.Models;
+using k8s;
+using k8s.Autorest;
+using k8s.LeaderElection;
+using k8s.LeaderElection.ResourceLock;
+using Microsoft.Extensions.Options;
+
+namespace GpuSharing.Gateway.KServe;
+
+/// <summary>
+/// The InferenceService watcher. Every gateway replica runs it; only the holder of the Lease acts: it lists and watches
+/// (one informer per watched namespace, or one for all), reconciles with a few workers from a de-duplicating queue,
+/// resyncs everything periodically, and after its first list releases the deployments whose objects vanished while
+/// no watcher ran. Losing the Lease stops all of it; stopping the process gives the Lease up at once.
+/// </summary>
+public sealed partial class KServeWatcher(
+    IServiceProvider services,
+    InferenceServiceCache cache,
+    ReconcileQueue queue,
+    KServeWatcherStatus status,
+    WatcherIdentity identity,
+    IOptions<KServeOptions> options,
+    TimeProvider time,
+    ILogger<KServeWatcher> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        if (!settings.Enabled)
+        {
+            return;
+        }
+
+        var kubernetes = services.GetRequiredService<IKubernetes>();
+        LogStarting(logger, identity.Name, settings.EffectiveLeaseNamespace, settings.LeaseName, settings.Namespaces.Length == 0 ? "all namespaces" : string.Join(", ", settings.Namespaces));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var lease = new LeaseLock(kubernetes, settings.EffectiveLeaseNamespace, settings.LeaseName, identity.Name);
+            using var elector = new LeaderElector(new LeaderElectionConfig(lease)
+            {
+                LeaseDuration = settings.LeaseDuration,
+                RenewDeadline = settings.RenewDeadline,
+                RetryPeriod = settings.RetryPeriod,
+            });
+            using var leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            Task? work = null;
+            elector.OnStartedLeading += () =>
+            {
+                status.IsLeader = true;
+                status.LeadingSince = time.GetUtcNow();
+                LogLeading(logger, identity.Name);
+                work = LeadAsync(leading.Token);
+            };
+            elector.OnStoppedLeading += () =>
+            {
+                status.IsLeader = false;
+                LogStoppedLeading(logger, identity.Name);
+                leading.Cancel();
+            };
+
+            try
+            {
+                await elector.RunUntilLeadershipLostAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                // stopping
+            }
+            catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or IOException)
+            {
+                LogElectionFailed(logger, ex.Message);
+            }
+
+            var wasLeader = status.IsLeader || work is not null;
+            await leading.CancelAsync();
+            if (work is not null)
+            {
+                await work;
+            }
+
+            status.IsLeader = false;
+            if (stoppingToken.IsCancellationRequested)
+            {
+                if (wasLeader)
+                {
+                    await GiveUpLeaseAsync(kubernetes, settings);
+                }
+
+                return;
+            }
+
+            await DelayAsync(settings.RetryPeriod, stoppingToken);
+        }
+    }
+
+    private async Task LeadAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var informer = services.GetRequiredService<InferenceServiceInformer>();
+        var scopes = settings.Namespaces.Length == 0 ? [null] : settings.Namespaces.Select(n => (string?)n).ToArray();
+        cache.Clear();
+        cache.ExpectScopes(scopes.Length);
+        var tasks = scopes.Select(scope => informer.RunAsync(scope, cancellationToken)).ToList();
+        tasks.Add(ResyncAsync(scopes, cancellationToken));
+        tasks.AddRange(Enumerable.Range(0, settings.Workers).Select(_ => WorkAsync(cancellationToken)));
+        try
+        {
+            await Task.WhenAll(tasks);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // leadership ended
+        }
+    }
+
+    private async Task WorkAsync(CancellationToken cancellationToken)
+    {
+        var reconciler = services.GetRequiredService<InferenceServiceReconciler>();
+        var settings = options.Value;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            string key;
+            try
+            {
+                key = await queue.TakeAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            var outcome = ReconcileOutcome.Retry;
+            try
+            {
+                outcome = await reconciler.ReconcileAsync(key, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogReconcileFailed(logger, key, ex);
+            }
+            finally
+            {
+                queue.Done(key);
+            }
+
+            switch (outcome)
+            {
+                case ReconcileOutcome.Done:
+                    queue.Forget(key);
+                    break;
+                case ReconcileOutcome.Waiting:
+                    queue.AddAfterBackoff(key, settings.PendingRecheck, cancellationToken);
+                    break;
+                default:
+                    queue.AddAfterBackoff(key, TimeSpan.FromMilliseconds(250), cancellationToken);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>After the first list: deployments of the watched scopes that the watcher owns and no object backs any more. Then every object, periodically.</summary>
+    private async Task ResyncAsync(string?[] scopes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cache.Synced)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken);
+            }
+
+            var index = services.GetRequiredService<IClusterClient>().GetGrain<IModelIndexGrain>(Pools.Default);
+            foreach (var scope in scopes)
+            {
+                foreach (var key in await index.ListAsync(scope).WaitAsync(cancellationToken))
+                {
+                    if (cache.Get(key) is null)
+                    {
+                        queue.Add(key);
+                    }
+                }
+            }
+
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(options.Value.ResyncPeriod, time, cancellationToken);
+                foreach (var key in cache.Keys)
+                {
+                    queue.Add(key);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // leadership ended
+        }
+    }
+
+    /// <summary>Marks the Lease expired so that a standby replica leads within its retry period, not a lease duration.</summary>
+    private async Task GiveUpLeaseAsync(IKubernetes kubernetes, KServeOptions settings)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            var lease = await kubernetes.CoordinationV1.ReadNamespacedLeaseAsync(settings.LeaseName, settings.EffectiveLeaseNamespace, cancellationToken: timeout.Token);
+            if (lease.Spec?.HolderIdentity != identity.Name)
+            {
+                return;
+            }
+
+            lease.Spec.HolderIdentity = null;
+            lease.Spec.LeaseDurationSeconds = 1;
+            lease.Spec.RenewTime = time.GetUtcNow().UtcDateTime.AddSeconds(-1);
+            await kubernetes.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, settings.LeaseName, settings.EffectiveLeaseNamespace, cancellationToken: timeout.Token);
+            LogGaveUp(logger, identity.Name);
+        }
+        catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or OperationCanceledException)
+        {
+            LogGiveUpFailed(logger, ex.Message);
+        }
+    }
+
+    private async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, time, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "KServe watcher {Identity} starting: lease {LeaseNamespace}/{Lease}, watching {Scope}")]
+    private static partial void LogStarting(ILogger logger, string identity, string leaseNamespace, string lease, string scope);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Identity} leads: watching and reconciling InferenceServices")]
+    private static partial void LogLeading(ILogger logger, string identity);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Identity} stopped leading")]
+    private static partial void LogStoppedLeading(ILogger logger, string identity);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Leader election failed: {Error}; retrying")]
+    private static partial void LogElectionFailed(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reconciling {Service} failed; it is retried")]
+    private static partial void LogReconcileFailed(ILogger logger, string service, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Identity} gave up the lease")]
+    private static partial void LogGaveUp(ILogger logger, string identity);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not give up the lease: {Error}")]
+    private static partial void LogGiveUpFailed(ILogger logger, string error);
+}

@@ -1,0 +1,28 @@
+namespace GpuSharing.Gateway.KServe;
+
+/// <summary>What the watcher is doing, for <c>GET /api/v1/kserve</c> and the logs.</summary>
+public sealed class KServeWatcherStatus
+{
+    private int _leader;
+
+    public bool IsLeader
+    {
+        get => Volatile.Read(ref _leader) == 1;
+        set => Volatile.Write(ref _leader, value ? 1 : 0);
+    }
+
+    public DateTimeOffset? LeadingSince { get; set; }
+
+    private long _writes;
+    private long _lists;
+
+    /// <summary>Patches sent to the API server since start (a no-change resync adds none).</summary>
+    public long Writes => Interlocked.Read(ref _writes);
+
+    /// <summary>Lists done since start: the first of each scope, and one per 410 Gone.</summary>
+    public long Lists => Interlocked.Read(ref _lists);
+
+    public void RecordWrite() => Interlocked.Increment(ref _writes);
+
+    public void RecordList() => Interlocked.Increment(ref _lists);
+}

@@ -1,0 +1,175 @@
+using System.Text.Json.Nodes;
+using GpuSharing.Fakes.Kubernetes;
+using GpuSharing.Gateway.KServe;
+using GpuSharing.Grains.Tests;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace GpuSharing.KServe.Tests;
+
+/// <summary>
+/// The FAKE Kubernetes API server, an in-process Orleans cluster of simulated GPU nodes, and watcher hosts (the
+/// gateway's KServe services, as the gateway registers them) pointed at both.
+/// </summary>
+public sealed class KServeEnvironment : IAsyncDisposable
+{
+    private readonly List<IHost> _watchers = [];
+
+    private KServeEnvironment(FakeKubernetesApiServer api, HardwareCluster hardware)
+    {
+        Api = api;
+        Hardware = hardware;
+    }
+
+    public FakeKubernetesApiServer Api { get; }
+
+    public HardwareCluster Hardware { get; }
+
+    public FakeKubernetesStore Store => Api.Store;
+
+    public static async Task<KServeEnvironment> StartAsync(params (string Node, string Gpus)[] nodes)
+    {
+        var api = await FakeKubernetesApiServer.StartAsync();
+        api.BookmarkInterval = TimeSpan.FromMilliseconds(500);
+        var hardware = await HardwareCluster.StartAsync(nodes.Length == 0 ? [("node-a", "MI300X:1")] : nodes);
+        return new KServeEnvironment(api, hardware);
+    }
+
+    /// <summary>Starts a watcher replica; settings override the test defaults (short lease, fast rechecks).</summary>
+    public async Task<IHost> StartWatcherAsync(string identity = "watcher-0", IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var defaults = new Dictionary<string, string?>
+        {
+            ["GpuSharing:KServe:Enabled"] = "true",
+            ["GpuSharing:KServe:ApiServer"] = Api.Url,
+            ["GpuSharing:KServe:Identity"] = identity,
+            ["GpuSharing:KServe:LeaseNamespace"] = "gpu-sharing",
+            ["GpuSharing:KServe:LeaseDuration"] = "00:00:03",
+            ["GpuSharing:KServe:RenewDeadline"] = "00:00:02",
+            ["GpuSharing:KServe:RetryPeriod"] = "00:00:00.500",
+            ["GpuSharing:KServe:PendingRecheck"] = "00:00:00.300",
+            ["GpuSharing:KServe:WatchTimeout"] = "00:00:30",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            defaults[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(defaults);
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(Hardware.Client);
+        builder.Services.AddSingleton<IGrainFactory>(Hardware.Client);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddKServeWatcher();
+        var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        _watchers.Add(host);
+        return host;
+    }
+
+    public async Task StopWatcherAsync(IHost watcher)
+    {
+        await watcher.StopAsync(CancellationToken.None);
+        watcher.Dispose();
+        _watchers.Remove(watcher);
+    }
+
+    /// <summary>Creates an InferenceService of a catalog model with the given annotations (opted in unless told otherwise).</summary>
+    public JsonObject Create(string @namespace, string name, string model, IReadOnlyDictionary<string, string>? annotations = null, bool optIn = true, JsonObject? predictorExtras = null)
+    {
+        var all = new JsonObject();
+        if (optIn)
+        {
+            all[SharingAnnotations.GpuSharing] = SharingAnnotations.Enabled;
+        }
+
+        foreach (var (key, value) in annotations ?? new Dictionary<string, string>())
+        {
+            all[key] = value;
+        }
+
+        var predictor = new JsonObject
+        {
+            ["model"] = new JsonObject
+            {
+                ["modelFormat"] = new JsonObject { ["name"] = "huggingface" },
+                ["args"] = new JsonArray("--model_name=" + name),
+                ["storageUri"] = "hf://" + model,
+            },
+        };
+        foreach (var (key, value) in predictorExtras ?? [])
+        {
+            predictor[key] = value?.DeepClone();
+        }
+
+        return Store.Create(FakeResourceType.InferenceServices, @namespace, new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["name"] = name, ["annotations"] = all },
+            ["spec"] = new JsonObject { ["predictor"] = predictor },
+        });
+    }
+
+    public JsonObject? Find(string @namespace, string name) => Store.Find(FakeResourceType.InferenceServices, @namespace, name);
+
+    /// <summary>Polls the object in the fake API server until <paramref name="condition"/> holds.</summary>
+    public async Task<JsonObject> WaitForAsync(string @namespace, string name, Func<JsonObject, bool> condition, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        JsonObject? last;
+        do
+        {
+            last = Find(@namespace, name);
+            if (last is not null && condition(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        throw new TimeoutException($"{@namespace}/{name} never matched; last: {last?.ToJsonString()}");
+    }
+
+    public async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Never: {what}");
+            }
+
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+
+    public static string? Annotation(JsonObject service, string name) => service["metadata"]?["annotations"]?[name]?.GetValue<string>();
+
+    public static string? Status(JsonObject service) => Annotation(service, SharingAnnotations.PlacementStatus);
+
+    public static bool HasFinalizer(JsonObject service) =>
+        service["metadata"]?["finalizers"] is JsonArray finalizers && finalizers.Any(f => f?.GetValue<string>() == SharingAnnotations.Finalizer);
+
+    /// <summary>The Events recorded on an object, oldest first.</summary>
+    public IReadOnlyList<(string Type, string Reason, string Message)> Events(string @namespace, string name) =>
+        [.. Store.List(FakeResourceType.Events, @namespace).Items
+            .Where(e => e["involvedObject"]?["name"]?.GetValue<string>() == name)
+            .OrderBy(e => long.Parse(e["metadata"]!["resourceVersion"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture))
+            .Select(e => (e["type"]!.GetValue<string>(), e["reason"]!.GetValue<string>(), e["message"]!.GetValue<string>()))];
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var watcher in _watchers.ToList())
+        {
+            await StopWatcherAsync(watcher);
+        }
+
+        await Hardware.DisposeAsync();
+        await Api.DisposeAsync();
+    }
+}
