@@ -60,6 +60,11 @@ public sealed class KServeEnvironment : IAsyncDisposable
 
         builder.Configuration.AddInMemoryCollection(defaults);
         builder.Logging.ClearProviders();
+        if (Environment.GetEnvironmentVariable("GPU_SHARING_TEST_LOG") is { Length: > 0 } log)
+        {
+            builder.Logging.AddProvider(new FileLoggerProvider(log)).SetMinimumLevel(LogLevel.Debug);
+        }
+
         builder.Services.AddSingleton(Hardware.Client);
         builder.Services.AddSingleton<IGrainFactory>(Hardware.Client);
         builder.Services.AddSingleton(TimeProvider.System);
@@ -134,10 +139,13 @@ public sealed class KServeEnvironment : IAsyncDisposable
         throw new TimeoutException($"{@namespace}/{name} never matched; last: {last?.ToJsonString()}");
     }
 
-    public async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    public Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
+        WaitUntilAsync(() => Task.FromResult(condition()), what, timeout);
+
+    public async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (!condition())
+        while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
             {

@@ -45,23 +45,17 @@ public sealed partial class InferenceServiceReconciler(
             return await WriteAsync(service, Invalid(read.Errors), current is not null, cancellationToken);
         }
 
-        if (!HasFinalizer(service))
-        {
-            // Held before anything is reserved, so that no deletion can slip past the release.
-            var held = await PatchAsync(service, new JsonObject { ["metadata"] = new JsonObject { ["resourceVersion"] = service.Metadata.ResourceVersion, ["finalizers"] = Finalizers(service, add: true) } }, cancellationToken);
-            if (held is null)
-            {
-                return ReconcileOutcome.Retry;
-            }
-
-            service = held;
-        }
-
+        // The finalizer comes with the first write-back after a successful apply: held any earlier, it would be added
+        // and removed again for a spec that cannot be sized. Should the object vanish in between, its DELETED event
+        // (or the next list) finds the deployment without an object and releases it all the same.
         var generation = service.Metadata.Generation ?? 0;
         var result = await model.ApplyAsync(read.Spec!, generation, cancellationToken);
         if (result.Outcome is ApplyOutcome.Invalid or ApplyOutcome.Unprocessable)
         {
-            return await WriteAsync(service, Invalid([result.Error ?? "The deployment cannot be sized."]), true, cancellationToken);
+            // Refused before anything was stored: a deployment that existed keeps its spec and partitions (and the
+            // finalizer that guards them); a new one holds nothing, so nothing holds the object.
+            var existing = await model.GetAsync().WaitAsync(cancellationToken);
+            return await WriteAsync(service, Invalid([result.Error ?? "The deployment cannot be sized."]), existing is not null, cancellationToken);
         }
 
         var view = result.Model!;
@@ -109,7 +103,7 @@ public sealed partial class InferenceServiceReconciler(
         var metadata = new JsonObject();
         if (HasFinalizer(service))
         {
-            metadata["finalizers"] = Finalizers(service, add: false);
+            metadata["finalizers"] = OtherFinalizers(service);
         }
 
         if (service.Metadata.DeletionTimestamp is null)
@@ -277,16 +271,8 @@ public sealed partial class InferenceServiceReconciler(
     private static bool HasFinalizer(InferenceService service) =>
         service.Metadata.Finalizers?.Contains(SharingAnnotations.Finalizer) == true;
 
-    private static JsonArray Finalizers(InferenceService service, bool add)
-    {
-        var list = (service.Metadata.Finalizers ?? []).Where(f => f != SharingAnnotations.Finalizer).ToList();
-        if (add)
-        {
-            list.Add(SharingAnnotations.Finalizer);
-        }
-
-        return new JsonArray([.. list.Select(f => (JsonNode)f)]);
-    }
+    private static JsonArray OtherFinalizers(InferenceService service) =>
+        new([.. (service.Metadata.Finalizers ?? []).Where(f => f != SharingAnnotations.Finalizer).Select(f => (JsonNode)f)]);
 
     private static bool IsReady(InferenceService service) =>
         service.Status?["conditions"] is JsonArray conditions

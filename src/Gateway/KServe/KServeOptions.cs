@@ -42,6 +42,10 @@ public sealed class KServeOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan PendingRecheck { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How often the deployments' change feed is read, so that a preemption or a finished repartition reaches the object.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan ChangePollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The watch's server-side timeout: the stream is resumed from the last resourceVersion after it.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan WatchTimeout { get; set; } = TimeSpan.FromMinutes(5);

@@ -52,6 +52,7 @@ public sealed partial class KServeWatcher(
                 LogLeading(logger, identity.Name);
                 work = LeadAsync(leading.Token);
             };
+            elector.OnError += error => LogElectionFailed(logger, error.Message);
             elector.OnStoppedLeading += () =>
             {
                 status.IsLeader = false;
@@ -103,6 +104,7 @@ public sealed partial class KServeWatcher(
         cache.ExpectScopes(scopes.Length);
         var tasks = scopes.Select(scope => informer.RunAsync(scope, cancellationToken)).ToList();
         tasks.Add(ResyncAsync(scopes, cancellationToken));
+        tasks.Add(FollowChangesAsync(scopes, cancellationToken));
         tasks.AddRange(Enumerable.Range(0, settings.Workers).Select(_ => WorkAsync(cancellationToken)));
         try
         {
@@ -200,6 +202,43 @@ public sealed partial class KServeWatcher(
         }
     }
 
+    /// <summary>
+    /// Deployments change without their object changing (a preemption, a repartition that finished, room that
+    /// appeared): the index's change feed says which, and their objects are reconciled again.
+    /// </summary>
+    private async Task FollowChangesAsync(string?[] scopes, CancellationToken cancellationToken)
+    {
+        var index = services.GetRequiredService<IClusterClient>().GetGrain<IModelIndexGrain>(Pools.Default);
+        ModelChangeCursor? cursor = null;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var changes = await index.ChangesAsync(cursor).WaitAsync(cancellationToken);
+                var watched = changes.Complete ? changes.Deployments : cache.Keys;
+                foreach (var key in watched.Where(k => InScope(k, scopes) && cache.Get(k) is not null))
+                {
+                    queue.Add(key);
+                }
+
+                cursor = changes.Cursor;
+                await Task.Delay(options.Value.ChangePollInterval, time, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            {
+                LogChangeFeedFailed(logger, ex.Message);
+                await DelayAsync(options.Value.ChangePollInterval, cancellationToken);
+            }
+        }
+    }
+
+    private static bool InScope(string key, string?[] scopes) =>
+        scopes.Any(s => s is null || key.StartsWith(s + "/", StringComparison.Ordinal));
+
     /// <summary>Marks the Lease expired so that a standby replica leads within its retry period, not a lease duration.</summary>
     private async Task GiveUpLeaseAsync(IKubernetes kubernetes, KServeOptions settings)
     {
@@ -212,7 +251,9 @@ public sealed partial class KServeWatcher(
                 return;
             }
 
-            lease.Spec.HolderIdentity = null;
+            // Empty, not null: KubernetesClient's elector tries to create the Lease anew when the holder is null (and
+            // fails on the existing object), while an empty holder is free to take at once.
+            lease.Spec.HolderIdentity = string.Empty;
             lease.Spec.LeaseDurationSeconds = 1;
             lease.Spec.RenewTime = time.GetUtcNow().UtcDateTime.AddSeconds(-1);
             await kubernetes.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, settings.LeaseName, settings.EffectiveLeaseNamespace, cancellationToken: timeout.Token);
@@ -250,6 +291,9 @@ public sealed partial class KServeWatcher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Reconciling {Service} failed; it is retried")]
     private static partial void LogReconcileFailed(ILogger logger, string service, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the deployments' change feed failed: {Error}; retrying")]
+    private static partial void LogChangeFeedFailed(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Identity} gave up the lease")]
     private static partial void LogGaveUp(ILogger logger, string identity);

@@ -18,6 +18,17 @@ public interface IModelIndexGrain : IGrainWithStringKey
     [Alias("List"), Orleans.Concurrency.ReadOnly]
     Task<IReadOnlyList<string>> ListAsync(string? @namespace = null);
 
+    /// <summary>A deployment's status or placement changed (a preemption, a repartition that finished, a deletion).</summary>
+    [Alias("Changed"), Orleans.Concurrency.OneWay]
+    Task ChangedAsync(string deployment);
+
+    /// <summary>
+    /// What changed after <paramref name="since"/> (null: nothing yet, only a cursor). Controllers that mirror
+    /// deployments elsewhere (the KServe watcher) poll it instead of polling every deployment.
+    /// </summary>
+    [Alias("Changes"), Orleans.Concurrency.ReadOnly]
+    Task<ModelChanges> ChangesAsync(ModelChangeCursor? since);
+
     /// <summary>Asks every deployment to submit itself again if it is not fully placed.</summary>
     [Alias("Resume"), Orleans.Concurrency.OneWay]
     Task ResumeAsync();

@@ -99,6 +99,7 @@ public sealed partial class ModelGrain(
         await Placement.ReleaseAsync(Key, cancellationToken);
         await state.ClearStateAsync(cancellationToken);
         await Index.RemoveAsync(Key, cancellationToken);
+        _ = Index.ChangedAsync(Key);
         _retry?.Dispose();
         _retry = null;
         LogDeleted(logger, Key);
@@ -152,6 +153,7 @@ public sealed partial class ModelGrain(
         };
         State.UpdatedAt = time.GetUtcNow();
         await state.WriteStateAsync(cancellationToken);
+        _ = Index.ChangedAsync(Key);
         ScheduleRetry();
     }
 

@@ -10,6 +10,14 @@ public sealed partial class ModelIndexGrain(
     [PersistentState("models", StorageNames.ControlPlane)] IPersistentState<ModelIndexGrainState> state,
     ILogger<ModelIndexGrain> logger) : Grain, IModelIndexGrain
 {
+    /// <summary>How many changes the feed keeps; a reader further behind looks at everything.</summary>
+    private const int FeedLength = 50_000;
+
+    // The feed is memory only: a new activation starts a new epoch, and readers of the old one resync.
+    private readonly Guid _epoch = Guid.NewGuid();
+    private readonly Queue<(long Sequence, string Deployment)> _feed = new();
+    private long _sequence;
+
     public async Task AddAsync(string deployment, CancellationToken cancellationToken = default)
     {
         if (state.State.Deployments.Add(deployment))
@@ -36,6 +44,30 @@ public sealed partial class ModelIndexGrain(
         }
 
         return Task.FromResult<IReadOnlyList<string>>([.. deployments]);
+    }
+
+    public Task ChangedAsync(string deployment)
+    {
+        _feed.Enqueue((++_sequence, deployment));
+        while (_feed.Count > FeedLength)
+        {
+            _feed.Dequeue();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<ModelChanges> ChangesAsync(ModelChangeCursor? since)
+    {
+        var cursor = new ModelChangeCursor(_epoch, _sequence);
+        var oldest = _feed.Count == 0 ? _sequence + 1 : _feed.Peek().Sequence;
+        if (since is null || since.Epoch != _epoch || since.Sequence + 1 < oldest)
+        {
+            return Task.FromResult(new ModelChanges(cursor, [], Complete: since is null));
+        }
+
+        var changed = _feed.Where(c => c.Sequence > since.Sequence).Select(c => c.Deployment).Distinct(StringComparer.Ordinal).ToList();
+        return Task.FromResult(new ModelChanges(cursor, changed, Complete: true));
     }
 
     public Task ResumeAsync()
