@@ -10,7 +10,9 @@ using GpuSharing.Grains.Interfaces.Partitions;
 using GpuSharing.Silo.Configuration;
 using GpuSharing.Silo.Hosting;
 using GpuSharing.Silo.Nodes;
+using GpuSharing.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.TestingHost;
 
@@ -94,6 +96,11 @@ public sealed class HardwareCluster : IAsyncDisposable
             }
 
             silo.AddGpuSharing(SiloRole.All, node);
+            if (Environment.GetEnvironmentVariable("GPU_SHARING_TEST_LOG") is { Length: > 0 } log)
+            {
+                silo.Services.AddLogging(b => b.AddProvider(new FileLoggerProvider(log)));
+            }
+
             silo.Services.AddSingleton(device);
             silo.Services.AddSingleton<IGpuNodeBackend>(device);
             silo.Services.AddSingleton(Options.Create(NodeOptionsFor(node, string.Empty, string.Empty, deviceDelay, null)));

@@ -28,6 +28,7 @@ public static class KServeApi
             cache.Synced,
             cache.Count,
             queue.Pending,
+            status.Reconciles,
             status.Writes,
             status.Lists);
 }

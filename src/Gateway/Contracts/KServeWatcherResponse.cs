@@ -9,5 +9,6 @@ public sealed record KServeWatcherResponse(
     bool Synced,
     int Objects,
     int Queued,
+    long Reconciles,
     long Writes,
     long Lists);

@@ -148,6 +148,7 @@ public sealed partial class KServeWatcher(
             finally
             {
                 queue.Done(key);
+                status.RecordReconcile();
             }
 
             switch (outcome)

@@ -15,6 +15,10 @@ public sealed class KServeWatcherStatus
 
     private long _writes;
     private long _lists;
+    private long _reconciles;
+
+    /// <summary>Reconciles finished since start.</summary>
+    public long Reconciles => Interlocked.Read(ref _reconciles);
 
     /// <summary>Patches sent to the API server since start (a no-change resync adds none).</summary>
     public long Writes => Interlocked.Read(ref _writes);
@@ -25,4 +29,6 @@ public sealed class KServeWatcherStatus
     public void RecordWrite() => Interlocked.Increment(ref _writes);
 
     public void RecordList() => Interlocked.Increment(ref _lists);
+
+    public void RecordReconcile() => Interlocked.Increment(ref _reconciles);
 }

@@ -38,6 +38,7 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
     private PlacementEngine _engine = new(new FleetSnapshot([]));
     private DateTimeOffset _builtAt = DateTimeOffset.MinValue;
     private bool _dirty = true;
+    private bool _readFleetAfresh = true;
     private IGrainTimer? _jobTimer;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -172,6 +173,7 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
             await ReleaseReservationAsync(removed, cancellationToken);
         }
 
+        var refused = new List<(string Deployment, UnplacedReplicaInfo Why)>();
         var reshaped = result.Repartitions.Select(r => Gpu(r.Node, r.Gpu)).ToHashSet(StringComparer.Ordinal);
         var renoded = result.MemoryModeChanges.Select(m => m.Node).ToHashSet(StringComparer.Ordinal);
         foreach (var assignment in result.Assigned)
@@ -181,9 +183,9 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
             {
                 Job(assignment).Waiting.Add(assignment);
             }
-            else if (!await ReserveAsync(assignment, cancellationToken))
+            else if (await ReserveAsync(assignment, cancellationToken) is { } refusal)
             {
-                _dirty = true;
+                refused.Add((assignment.Deployment, refusal));
             }
         }
 
@@ -195,6 +197,11 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
         foreach (var deployment in affected)
         {
             _unplaced[deployment] = [.. result.Unplaced.Where(u => u.Deployment == deployment).Select(u => new UnplacedReplicaInfo(u.Replica, u.Explanation))];
+        }
+
+        foreach (var group in refused.GroupBy(r => r.Deployment, StringComparer.Ordinal))
+        {
+            await WithdrawAsync(group.Key, [.. group.Select(r => r.Why)], cancellationToken);
         }
 
         if (_jobs.Count > 0)
@@ -216,7 +223,8 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
         return updates;
     }
 
-    private async Task<bool> ReserveAsync(ReplicaAssignment assignment, CancellationToken cancellationToken)
+    /// <summary>Reserves every partition of a replica; on a refusal releases what it took and says why (null: reserved).</summary>
+    private async Task<UnplacedReplicaInfo?> ReserveAsync(ReplicaAssignment assignment, CancellationToken cancellationToken)
     {
         var done = new List<int>();
         foreach (var partition in Enumerable.Range(assignment.FirstPartition, assignment.Span))
@@ -239,18 +247,17 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
                     await Partition(assignment.Node, assignment.Gpu, reserved).ReleaseAsync(assignment.Deployment, cancellationToken);
                 }
 
-                _unplaced[assignment.Deployment] = [.. _unplaced.GetValueOrDefault(assignment.Deployment) ?? [], new UnplacedReplicaInfo(assignment.Replica, new PlacementExplanation(
+                return new UnplacedReplicaInfo(assignment.Replica, new PlacementExplanation(
                     $"Replica {assignment.Replica}: the reservation on {Gpu(assignment.Node, assignment.Gpu)}/{partition} was refused ({outcome.Outcome}: {outcome.Reason}); the fleet is read again before the next attempt.",
                     new Dictionary<RejectionReason, int> { [RejectionReason.Memory] = 1 },
                     [new GpuRejection(assignment.Node, assignment.Gpu, RejectionReason.Memory, outcome.Reason ?? outcome.Outcome.ToString())],
-                    1))];
-                return false;
+                    1));
             }
 
             done.Add(partition);
         }
 
-        return true;
+        return null;
     }
 
     private async Task ReleaseReservationAsync(ReplicaAssignment removed, CancellationToken cancellationToken)
@@ -376,9 +383,9 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
         foreach (var assignment in job.Waiting)
         {
             touched.Add(assignment.Deployment);
-            if (!await ReserveAsync(assignment, cancellationToken))
+            if (await ReserveAsync(assignment, cancellationToken) is { } refusal)
             {
-                _dirty = true;
+                await WithdrawAsync(assignment.Deployment, [refusal], cancellationToken);
             }
         }
 
@@ -387,6 +394,28 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
         {
             Notify(Update(deployment));
         }
+    }
+
+    /// <summary>
+    /// A partition refused what the engine thought it had room for, so the engine's picture is wrong somewhere: the
+    /// deployment leaves the engine (what it did reserve is released) and waits, explained, for its model grain's
+    /// next attempt; before that the fleet is read afresh from the devices' side, not carried over.
+    /// </summary>
+    private async Task WithdrawAsync(string deployment, IReadOnlyList<UnplacedReplicaInfo> why, CancellationToken cancellationToken)
+    {
+        foreach (var job in _jobs)
+        {
+            job.Waiting.RemoveAll(w => w.Deployment == deployment);
+        }
+
+        foreach (var removed in _engine.Remove(deployment).Removed)
+        {
+            await ReleaseReservationAsync(removed, cancellationToken);
+        }
+
+        _unplaced[deployment] = [.. why];
+        _dirty = true;
+        _readFleetAfresh = true;
     }
 
     private Task FailAsync(RepartitionJob job, string reason, CancellationToken cancellationToken)
@@ -436,6 +465,13 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
         var names = await GrainFactory.GetGrain<IFleetGrain>(Pools.Default).GetNodesAsync();
         var views = await Task.WhenAll(names.Select(n => GrainFactory.GetGrain<INodeGrain>(n).GetAsync()));
         var revisions = new Dictionary<string, long>(StringComparer.Ordinal);
+
+        // This grain makes every reservation, and the nodes' views lag behind them (partitions report one-way through
+        // their GPU): on a GPU whose layout is unchanged the engine's own reservations are the truth. The views'
+        // reservations count on first read, on new layouts, and after a partition refused what the engine believed.
+        var known = _readFleetAfresh
+            ? new Dictionary<string, PlanningGpu>(StringComparer.Ordinal)
+            : _engine.Snapshot().Nodes.SelectMany(n => n.Gpus.Select(g => (Key: Gpu(n.Name, g.Index), Gpu: g))).ToDictionary(x => x.Key, x => x.Gpu, StringComparer.Ordinal);
         var nodes = new List<PlanningNode>();
         _gpus.Clear();
         foreach (var view in views)
@@ -449,17 +485,29 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
                     continue;
                 }
 
-                var reservations = gpu.Partitions
-                    .SelectMany(p => p.Reservations)
-                    .GroupBy(r => r.Deployment, StringComparer.Ordinal)
-                    .Select(g => g.First())
-                    .Select(r =>
-                    {
-                        revisions[r.Deployment] = r.Revision;
-                        return new PlanningReservation(r.Deployment, r.Replica, r.FirstPartition, r.Span, r.Bytes, r.Priority, r.Isolation);
-                    })
-                    .ToList();
                 var partitionBytes = gpu.Partitions.Count > 0 ? gpu.Partitions.Min(p => p.VramBytes) : gpu.VramBytes / (int)mode;
+                IReadOnlyList<PlanningReservation> reservations;
+                if (known.TryGetValue(Gpu(view.Name, gpu.Index), out var before) && before.ComputeMode == mode && before.PartitionBytes == partitionBytes)
+                {
+                    reservations = before.Reservations;
+                    foreach (var r in reservations)
+                    {
+                        revisions[r.Deployment] = _revisions.GetValueOrDefault(r.Deployment);
+                    }
+                }
+                else
+                {
+                    reservations = [.. gpu.Partitions
+                        .SelectMany(p => p.Reservations)
+                        .GroupBy(r => r.Deployment, StringComparer.Ordinal)
+                        .Select(g => g.First())
+                        .Select(r =>
+                        {
+                            revisions[r.Deployment] = r.Revision;
+                            return new PlanningReservation(r.Deployment, r.Replica, r.FirstPartition, r.Span, r.Bytes, r.Priority, r.Isolation);
+                        })];
+                }
+
                 var schedulable = gpu.State == GpuState.Ready && gpu.Operation is not { IsRunning: true };
                 gpus.Add(new PlanningGpu(gpu.Index, family, mode, partitionBytes, schedulable, reservations));
             }
@@ -471,6 +519,7 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
         _revisions = revisions;
         _builtAt = time.GetUtcNow();
         _dirty = false;
+        _readFleetAfresh = false;
         LogFleetRead(logger, nodes.Count, nodes.Sum(n => n.Gpus.Count), revisions.Count);
     }
 

@@ -30,7 +30,7 @@ public sealed class FakeKubernetesStore(TimeProvider time)
         }
     }
 
-    /// <summary>Watches from a resourceVersion at or below this get 410 Gone.</summary>
+    /// <summary>Watches from a resourceVersion below this get 410 Gone.</summary>
     public long CompactedThrough
     {
         get
@@ -42,12 +42,15 @@ public sealed class FakeKubernetesStore(TimeProvider time)
         }
     }
 
-    /// <summary>Forgets the history up to now, as etcd compaction does: every watch resuming from before now gets 410.</summary>
+    /// <summary>
+    /// Forgets the history up to now, as etcd compaction with a watch cache that moved on does: every watch resuming
+    /// from any resourceVersion up to now gets 410 Gone, whatever it had already seen.
+    /// </summary>
     public void Compact()
     {
         lock (_lock)
         {
-            _compactedThrough = _resourceVersion;
+            _compactedThrough = _resourceVersion + 1;
             _history.Clear();
         }
     }

@@ -42,7 +42,7 @@ public static class ModelCatalog
         Entry("Qwen/Qwen2.5-72B", ["qwen2.5-72b"], 72.7, 80, 8, 128, 32768),
 
         // Mistral, Mixtral (a mixture of experts keeps every expert in memory)
-        Entry("mistralai/Mistral-7B-v0.3", ["mistral-7b", "mistral-7b-v0.3"], 7.25, 32, 8, 128, 32768),
+        Entry("mistralai/Mistral-7B-v0.3", ["mistral-7b", "mistral-7b-v0.3", "mistralai/Mistral-7B-Instruct-v0.3", "mistral-7b-instruct-v0.3"], 7.25, 32, 8, 128, 32768),
         Entry("mistralai/Mixtral-8x7B-v0.1", ["mixtral-8x7b"], 46.7, 32, 8, 128, 32768, moe: true),
 
         // Gemma 2

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace GpuSharing.KServe.Tests;
+namespace GpuSharing.TestSupport;
 
 /// <summary>Writes a watcher host's log lines to a file (GPU_SHARING_TEST_LOG=path) when a test needs looking into.</summary>
 public sealed class FileLoggerProvider(string path) : ILoggerProvider
