@@ -1,19 +1,13 @@
 namespace GpuSharing.Grains.Interfaces.Models;
 
 /// <summary>
-/// The deployments of a pool (key: pool name, <c>default</c>), so that they can be listed and so that, when the
-/// stateless placement grain starts again (after a restart of the control plane), every deployment still waiting for
-/// room submits itself again instead of waiting for a call that will never come.
+/// The deployments of a pool (key: pool name, <c>default</c>), kept in <see cref="IModelIndexShardGrain"/>s, so that
+/// they can be listed; a feed of their changes; and, when the stateless placement grain starts again (after a restart
+/// of the control plane), a call to every deployment still waiting for room to submit itself again.
 /// </summary>
 [Alias("gpusharing.IModelIndexGrain")]
 public interface IModelIndexGrain : IGrainWithStringKey
 {
-    [Alias("Add")]
-    Task AddAsync(string deployment, CancellationToken cancellationToken = default);
-
-    [Alias("Remove")]
-    Task RemoveAsync(string deployment, CancellationToken cancellationToken = default);
-
     /// <summary>The deployments <c>{namespace}/{name}</c> in name order, those of one namespace when given.</summary>
     [Alias("List"), Orleans.Concurrency.ReadOnly]
     Task<IReadOnlyList<string>> ListAsync(string? @namespace = null);

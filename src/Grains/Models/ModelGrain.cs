@@ -30,6 +30,8 @@ public sealed partial class ModelGrain(
 
     private IModelIndexGrain Index => GrainFactory.GetGrain<IModelIndexGrain>(Pools.Default);
 
+    private IModelIndexShardGrain IndexShard => GrainFactory.GetGrain<IModelIndexShardGrain>(ModelIndexShards.For(Pools.Default, Key));
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         ScheduleRetry();
@@ -69,7 +71,7 @@ public sealed partial class ModelGrain(
         if (State.Spec is null)
         {
             // Listed before it is stored: a crash in between leaves an entry that lists nothing, never a deployment nobody can find.
-            await Index.AddAsync(Key, cancellationToken);
+            await IndexShard.AddAsync(Key, cancellationToken);
         }
 
         State.Spec = spec;
@@ -98,7 +100,7 @@ public sealed partial class ModelGrain(
 
         await Placement.ReleaseAsync(Key, cancellationToken);
         await state.ClearStateAsync(cancellationToken);
-        await Index.RemoveAsync(Key, cancellationToken);
+        await IndexShard.RemoveAsync(Key, cancellationToken);
         _ = Index.ChangedAsync(Key);
         _retry?.Dispose();
         _retry = null;

@@ -4,11 +4,9 @@ using Microsoft.Extensions.Logging;
 
 namespace GpuSharing.Grains.Models;
 
-/// <summary>The deployments of a pool, in name order; see <see cref="IModelIndexGrain"/>.</summary>
+/// <summary>The deployments of a pool across its shards, and their change feed; see <see cref="IModelIndexGrain"/>.</summary>
 [ControlPlanePlacement]
-public sealed partial class ModelIndexGrain(
-    [PersistentState("models", StorageNames.ControlPlane)] IPersistentState<ModelIndexGrainState> state,
-    ILogger<ModelIndexGrain> logger) : Grain, IModelIndexGrain
+public sealed partial class ModelIndexGrain(ILogger<ModelIndexGrain> logger) : Grain, IModelIndexGrain
 {
     /// <summary>How many changes the feed keeps; a reader further behind looks at everything.</summary>
     private const int FeedLength = 50_000;
@@ -18,32 +16,11 @@ public sealed partial class ModelIndexGrain(
     private readonly Queue<(long Sequence, string Deployment)> _feed = new();
     private long _sequence;
 
-    public async Task AddAsync(string deployment, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> ListAsync(string? @namespace = null)
     {
-        if (state.State.Deployments.Add(deployment))
-        {
-            await state.WriteStateAsync(cancellationToken);
-        }
-    }
-
-    public async Task RemoveAsync(string deployment, CancellationToken cancellationToken = default)
-    {
-        if (state.State.Deployments.Remove(deployment))
-        {
-            await state.WriteStateAsync(cancellationToken);
-        }
-    }
-
-    public Task<IReadOnlyList<string>> ListAsync(string? @namespace = null)
-    {
-        IEnumerable<string> deployments = state.State.Deployments;
-        if (@namespace is not null)
-        {
-            var prefix = @namespace + "/";
-            deployments = deployments.Where(d => d.StartsWith(prefix, StringComparison.Ordinal));
-        }
-
-        return Task.FromResult<IReadOnlyList<string>>([.. deployments]);
+        var pool = this.GetPrimaryKeyString();
+        var shards = await Task.WhenAll(Enumerable.Range(0, ModelIndexShards.Count).Select(i => GrainFactory.GetGrain<IModelIndexShardGrain>(ModelIndexShards.Key(pool, i)).ListAsync(@namespace)));
+        return [.. shards.SelectMany(s => s).Order(StringComparer.Ordinal)];
     }
 
     public Task ChangedAsync(string deployment)
@@ -70,16 +47,15 @@ public sealed partial class ModelIndexGrain(
         return Task.FromResult(new ModelChanges(cursor, changed, Complete: true));
     }
 
-    public Task ResumeAsync()
+    public async Task ResumeAsync()
     {
-        LogResuming(logger, state.State.Deployments.Count);
-        foreach (var deployment in state.State.Deployments)
+        var deployments = await ListAsync();
+        LogResuming(logger, deployments.Count);
+        foreach (var deployment in deployments)
         {
             // One-way: each deployment decides for itself whether it is waiting.
             _ = GrainFactory.GetGrain<IModelGrain>(deployment).ResumeAsync();
         }
-
-        return Task.CompletedTask;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Asking {Count} deployment(s) to submit themselves again if they wait for room")]

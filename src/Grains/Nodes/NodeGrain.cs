@@ -27,7 +27,17 @@ public sealed partial class NodeGrain(
     TimeProvider time,
     ILogger<NodeGrain> logger) : Grain, INodeGrain
 {
+    private static readonly TimeSpan WriteBehind = TimeSpan.FromSeconds(1);
+
     private Task _background = Task.CompletedTask;
+    private IGrainTimer? _writeBehind;
+
+    private enum ReportKind
+    {
+        Older,
+        StateChanged,
+        ReservationsOnly,
+    }
 
     private NodeGrainState State => state.State;
 
@@ -65,18 +75,41 @@ public sealed partial class NodeGrain(
 
     public async Task ReportGpuAsync(GpuView view)
     {
-        if (Remember(view))
+        switch (Remember(view))
         {
-            await state.WriteStateAsync();
+            case ReportKind.StateChanged:
+                await state.WriteStateAsync();
+                break;
+            case ReportKind.ReservationsOnly:
+                // A GPU reports every reservation change, and this state holds every GPU of the node: written at
+                // once it would cost O(node) per reservation. The GPUs and partitions keep the truth; this copy (for
+                // when the node is down) is written within WriteBehind.
+                _writeBehind ??= this.RegisterGrainTimer(static (self, ct) => self.FlushAsync(ct), this, new GrainTimerCreationOptions { DueTime = WriteBehind, Period = Timeout.InfiniteTimeSpan });
+                break;
         }
     }
 
-    /// <summary>Keeps the newest view of a GPU (reports are one-way and may arrive late); true if it was newer.</summary>
-    private bool Remember(GpuView view)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_writeBehind is not null)
+        {
+            await FlushAsync(cancellationToken);
+        }
+    }
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        _writeBehind?.Dispose();
+        _writeBehind = null;
+        await state.WriteStateAsync(cancellationToken);
+    }
+
+    /// <summary>Keeps the newest view of a GPU (reports are one-way and may arrive late), and says what changed.</summary>
+    private ReportKind Remember(GpuView view)
     {
         if (State.Gpus.TryGetValue(view.Index, out var known) && known.Version > view.Version)
         {
-            return false; // an older report overtaken by a newer one
+            return ReportKind.Older; // an older report overtaken by a newer one
         }
 
         var changed = known is null || known.State != view.State || known.ComputeMode != view.ComputeMode || known.MemoryMode != view.MemoryMode;
@@ -92,7 +125,7 @@ public sealed partial class NodeGrain(
             State.MemoryMode = memory;
         }
 
-        return true;
+        return changed ? ReportKind.StateChanged : ReportKind.ReservationsOnly;
     }
 
     public Task<NodeView> GetAsync() => Task.FromResult(View());
