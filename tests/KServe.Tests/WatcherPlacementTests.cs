@@ -17,6 +17,9 @@ public sealed class WatcherPlacementTests
 
         env.Create("team-a", "llama", "meta-llama/Llama-3.1-8B-Instruct", new Dictionary<string, string> { [SharingAnnotations.QosPriority] = "high", [SharingAnnotations.MaxModelLen] = "8192" });
         var placed = await env.WaitForAsync("team-a", "llama", s => KServeEnvironment.Status(s) == "Placed");
+
+        // The write-back changed the spec (generation 2); the watcher hands that generation on, changing nothing else.
+        await env.WaitUntilAsync(async () => (await env.Hardware.Model("team-a/llama").GetAsync())?.Generation == placed["metadata"]!["generation"]!.GetValue<long>(), "the deployment records the object's generation");
         var model = await env.Hardware.Model("team-a/llama").GetAsync();
 
         Assert.True(KServeEnvironment.HasFinalizer(placed));
@@ -41,7 +44,7 @@ public sealed class WatcherPlacementTests
         Assert.Contains(utilization, record["vllmArgs"]!.AsArray().Select(a => a!.GetValue<string>()));
 
         Assert.Equal((ModelStatus.Placed, SharingAnnotations.ManagedBy), (model!.Status, model.Spec.ManagedBy));
-        Assert.Equal(placed["metadata"]!["generation"]!.GetValue<long>(), model.Generation);
+        Assert.Equal(2, model.Generation);
         var reasons = env.Events("team-a", "llama").Select(e => (e.Type, e.Reason)).ToList();
         Assert.Equal(("Normal", "Pending"), reasons[0]);
         Assert.Equal(("Normal", "Placed"), reasons[^1]);
