@@ -64,7 +64,7 @@ public sealed partial class InferenceServiceReconciler(
             view = await model.MarkRunningAsync(view.Generation, cancellationToken) ?? view;
         }
 
-        var outcome = await WriteAsync(service, Desired(service, view), true, cancellationToken);
+        var outcome = await WriteAsync(service, Desired(view), true, cancellationToken, view.Placements.FirstOrDefault());
         return outcome == ReconcileOutcome.Retry ? outcome
             : view.Status is ModelStatus.Pending or ModelStatus.Preempted ? ReconcileOutcome.Waiting
             : ReconcileOutcome.Done;
@@ -137,7 +137,7 @@ public sealed partial class InferenceServiceReconciler(
         return new JsonObject { ["metadata"] = metadata };
     }
 
-    private WriteBack Desired(InferenceService service, ModelView view)
+    private WriteBack Desired(ModelView view)
     {
         var placed = view.Placements;
         var text = view.Status switch
@@ -196,7 +196,7 @@ public sealed partial class InferenceServiceReconciler(
         return new PredictorBinding(nodes, null, 0, claim, arguments, new Dictionary<string, string>());
     }
 
-    private async Task<ReconcileOutcome> WriteAsync(InferenceService service, WriteBack desired, bool holdFinalizer, CancellationToken cancellationToken)
+    private async Task<ReconcileOutcome> WriteAsync(InferenceService service, WriteBack desired, bool holdFinalizer, CancellationToken cancellationToken, ReplicaPlacement? placement = null)
     {
         desired = desired with { HoldFinalizer = holdFinalizer };
         var patch = PredictorWriteBack.Patch(service, desired, options.Value);
@@ -205,10 +205,9 @@ public sealed partial class InferenceServiceReconciler(
             return ReconcileOutcome.Done;
         }
 
-        if (desired.Binding?.ClaimName is { } claim)
+        if (desired.Binding?.ClaimName is { } claim && placement is not null)
         {
-            var placement = (await grains.GetGrain<IModelGrain>(service.Key).GetAsync().WaitAsync(cancellationToken))?.Placements.FirstOrDefault();
-            await claims.EnsureAsync(service.Metadata.NamespaceProperty, claim, placement?.Node ?? desired.Binding.Nodes[0], placement?.Devices.FirstOrDefault()?.Bdf, cancellationToken);
+            await claims.EnsureAsync(service.Metadata.NamespaceProperty, claim, placement.Node, placement.Devices.FirstOrDefault()?.Bdf, cancellationToken);
         }
 
         var before = service.Annotation(SharingAnnotations.PlacementStatus);

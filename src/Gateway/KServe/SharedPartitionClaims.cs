@@ -25,6 +25,9 @@ public sealed partial class SharedPartitionClaims(IKubernetes kubernetes, Infere
     /// <summary>A claim is not collected while younger than this: a predictor may be about to reference it.</summary>
     private static readonly TimeSpan GracePeriod = TimeSpan.FromMinutes(1);
 
+    // Claims this replica made or found, so that each deployment of a partition does not ask again.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _known = new(StringComparer.Ordinal);
+
     public static string ClaimName(string node, int gpu, int partition)
     {
         var name = $"gpu-sharing-{node}-{gpu}-{partition}";
@@ -39,6 +42,11 @@ public sealed partial class SharedPartitionClaims(IKubernetes kubernetes, Infere
 
     public async Task EnsureAsync(string @namespace, string name, string node, string? bdf, CancellationToken cancellationToken)
     {
+        if (_known.ContainsKey($"{@namespace}/{name}"))
+        {
+            return;
+        }
+
         var selector = bdf is null
             ? "device.attributes[\"gpu.amd.com\"].type == \"amdgpu-partition\""
             : $"device.attributes[\"gpu.amd.com\"].type == \"amdgpu-partition\" && device.attributes[\"gpu.amd.com\"].pciAddr == \"{bdf}\"";
@@ -79,6 +87,8 @@ public sealed partial class SharedPartitionClaims(IKubernetes kubernetes, Infere
         {
             // it exists: another deployment of this partition made it
         }
+
+        _known[$"{@namespace}/{name}"] = 0;
     }
 
     /// <summary>Deletes the namespace's claims that no InferenceService references any more.</summary>
@@ -108,6 +118,7 @@ public sealed partial class SharedPartitionClaims(IKubernetes kubernetes, Infere
 
             try
             {
+                _known.TryRemove($"{@namespace}/{name}", out _);
                 await kubernetes.CustomObjects.DeleteNamespacedCustomObjectAsync(Group, Version, @namespace, Plural, name, cancellationToken: cancellationToken);
                 LogDeleted(logger, @namespace, name);
             }
