@@ -1,0 +1,88 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GpuSharing.Fakes.Kubernetes;
+using GpuSharing.Gateway.KServe;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace GpuSharing.KServe.Tests;
+
+/// <summary>
+/// The fake API server answers the real KubernetesClient as kube-apiserver would for what the watcher relies on — so
+/// that the watcher tests test the watcher, not the fake: conflicts, patches, finalizers, generations, watch resume.
+/// </summary>
+public sealed class FakeApiServerProtocolTests
+{
+    [Fact]
+    public async Task Patches_with_a_stale_resourceVersion_conflict_and_JSON_patch_tests_are_enforced()
+    {
+        await using var api = await FakeKubernetesApiServer.StartAsync();
+        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = api.Url });
+        var created = api.Store.Create(FakeResourceType.InferenceServices, "team-a", Service("svc"));
+        var version = created["metadata"]!["resourceVersion"]!.GetValue<string>();
+
+        var merged = await PatchAsync(client, V1Patch.PatchType.MergePatch, Annotate(version, "1"));
+        var stale = await Assert.ThrowsAsync<HttpOperationException>(() => PatchAsync(client, V1Patch.PatchType.MergePatch, Annotate(version, "2")));
+        var jsonPatched = await PatchAsync(client, V1Patch.PatchType.JsonPatch, """[{"op":"test","path":"/metadata/annotations/a","value":"1"},{"op":"add","path":"/spec/predictor/minReplicas","value":2}]""");
+        var failedTest = await Assert.ThrowsAsync<HttpOperationException>(() => PatchAsync(client, V1Patch.PatchType.JsonPatch, """[{"op":"test","path":"/metadata/annotations/a","value":"9"},{"op":"remove","path":"/spec"}]"""));
+
+        Assert.Equal("1", merged.Metadata.Annotations["a"]);
+        Assert.Equal(HttpStatusCode.Conflict, stale.Response.StatusCode);
+        Assert.Equal("Conflict", JsonNode.Parse(stale.Response.Content)!["reason"]!.GetValue<string>());
+        Assert.Equal(2, jsonPatched.Spec!["predictor"]!["minReplicas"]!.GetValue<int>());
+        Assert.Equal((1L, 2L), (merged.Metadata.Generation!.Value, jsonPatched.Metadata.Generation!.Value)); // annotations do not bump the generation; spec does
+        Assert.Equal((HttpStatusCode)422, failedTest.Response.StatusCode);
+        Assert.NotNull(api.Store.Get(FakeResourceType.InferenceServices, "team-a", "svc")["spec"]);
+    }
+
+    [Fact]
+    public async Task A_finalizer_holds_a_deleted_object_until_it_is_removed_and_a_watch_resumes_or_expires()
+    {
+        await using var api = await FakeKubernetesApiServer.StartAsync();
+        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = api.Url });
+        var withFinalizer = Service("held");
+        withFinalizer["metadata"]!["finalizers"] = new JsonArray("example.com/hold");
+        api.Store.Create(FakeResourceType.InferenceServices, "team-a", withFinalizer);
+        var list = await client.CustomObjects.ListNamespacedCustomObjectAsync<InferenceServiceList>(InferenceService.Group, InferenceService.Version, "team-a", InferenceService.Plural, cancellationToken: TestContext.Current.CancellationToken);
+
+        await client.CustomObjects.DeleteNamespacedCustomObjectAsync(InferenceService.Group, InferenceService.Version, "team-a", InferenceService.Plural, "held", cancellationToken: TestContext.Current.CancellationToken);
+        var marked = api.Store.Get(FakeResourceType.InferenceServices, "team-a", "held");
+        api.Store.Patch(FakeResourceType.InferenceServices, "team-a", "held", o => JsonPatches.ApplyMerge(o, new JsonObject { ["metadata"] = new JsonObject { ["finalizers"] = null } }));
+
+        var events = new List<(WatchEventType Type, string? Name)>();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(3));
+        await foreach (var (type, item) in client.CustomObjects.WatchListNamespacedCustomObjectAsync(InferenceService.Group, InferenceService.Version, "team-a", InferenceService.Plural, allowWatchBookmarks: true, resourceVersion: list.Metadata.ResourceVersion, timeoutSeconds: 1, cancellationToken: timeout.Token))
+        {
+            events.Add((type, ((JsonElement)item).GetProperty("metadata").TryGetProperty("name", out var name) ? name.GetString() : null));
+        }
+
+        api.Store.Compact();
+        Exception? expired = null;
+        await foreach (var _ in client.CustomObjects.WatchListNamespacedCustomObjectAsync(InferenceService.Group, InferenceService.Version, "team-a", InferenceService.Plural, resourceVersion: list.Metadata.ResourceVersion, timeoutSeconds: 1, onError: e => expired = e, cancellationToken: TestContext.Current.CancellationToken))
+        {
+        }
+
+        Assert.NotNull(marked["metadata"]!["deletionTimestamp"]);
+        Assert.Null(api.Store.Find(FakeResourceType.InferenceServices, "team-a", "held"));
+        Assert.Equal([(WatchEventType.Modified, "held"), (WatchEventType.Deleted, "held"), (WatchEventType.Bookmark, null)], events.Take(3));
+        Assert.Equal(410, Assert.IsType<KubernetesException>(expired).Status.Code);
+    }
+
+    private static async Task<InferenceService> PatchAsync(Kubernetes client, V1Patch.PatchType type, string body)
+    {
+        var response = await client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(body, type), InferenceService.Group, InferenceService.Version, "team-a", InferenceService.Plural, "svc", cancellationToken: TestContext.Current.CancellationToken);
+        return KubernetesJson.Deserialize<InferenceService>(((JsonElement)response).GetRawText());
+    }
+
+    private static string Annotate(string resourceVersion, string value) =>
+        new JsonObject { ["metadata"] = new JsonObject { ["resourceVersion"] = resourceVersion, ["annotations"] = new JsonObject { ["a"] = value } } }.ToJsonString();
+
+    private static JsonObject Service(string name) => new()
+    {
+        ["metadata"] = new JsonObject { ["name"] = name, ["annotations"] = new JsonObject() },
+        ["spec"] = new JsonObject { ["predictor"] = new JsonObject { ["model"] = new JsonObject { ["storageUri"] = "hf://Qwen/Qwen2.5-0.5B" } } },
+    };
+}
