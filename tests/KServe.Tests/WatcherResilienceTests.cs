@@ -69,6 +69,25 @@ public sealed class WatcherResilienceTests
     }
 
     [Fact]
+    public async Task A_watch_answered_with_HTTP_410_lists_again_and_misses_nothing()
+    {
+        await using var env = await KServeEnvironment.StartAsync(("node-a", "MI300X:1"));
+        var watcher = await env.StartWatcherAsync();
+        env.Create("team-a", "before", "Qwen/Qwen2.5-0.5B");
+        await env.WaitForAsync("team-a", "before", s => KServeEnvironment.Status(s) == "Placed");
+        var lists = env.Api.Requests("LIST inferenceservices");
+
+        env.Api.AnswerExpiredWatchWithHttp410 = true; // the answer itself is 410, not an ERROR event in the stream
+        env.Store.Compact();
+        env.Api.DropWatches();
+        env.Create("team-a", "after", "Qwen/Qwen2.5-0.5B");
+        await env.WaitForAsync("team-a", "after", s => KServeEnvironment.Status(s) == "Placed");
+
+        Assert.True(env.Api.Requests("LIST inferenceservices") > lists);
+        Assert.True(watcher.Services.GetRequiredService<InferenceServiceCache>().Get("team-a/after") is not null);
+    }
+
+    [Fact]
     public async Task A_thousand_objects_created_changed_and_deleted_under_dropped_streams_and_a_410_converge_with_no_double_placement()
     {
         await using var env = await KServeEnvironment.StartAsync(("node-a", "MI300X:8"), ("node-b", "MI300X:8"), ("node-c", "MI300X:8"), ("node-d", "MI300X:8"));

@@ -31,7 +31,8 @@ public static partial class RouteValues
         return $"'{Truncate(index)}' is not a GPU index (an integer from 0 to {MaxGpuIndex}).";
     }
 
-    private static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "…";
+    /// <summary>A caller's value as error messages quote it: at most 64 characters.</summary>
+    public static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "…";
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
     private static partial Regex Label();

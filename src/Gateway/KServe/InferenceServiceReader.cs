@@ -209,7 +209,7 @@ public static partial class InferenceServiceReader
         var parts = pin.Trim().Split('/');
         if (parts.Length != 2 || RouteValues.NodeError(parts[0]) is not null || RouteValues.IndexError(parts[1], out var gpu) is not null)
         {
-            errors.Add($"{SharingAnnotations.PartitionId} '{Short(pin)}' must be {{node}}/{{gpu}}, e.g. 'gpu-node-1/0': a Kubernetes node name and a GPU index from 0 to {RouteValues.MaxGpuIndex}. The partition on that GPU is chosen for you.");
+            errors.Add($"{SharingAnnotations.PartitionId} '{RouteValues.Truncate(pin)}' must be {{node}}/{{gpu}}, e.g. 'gpu-node-1/0': a Kubernetes node name and a GPU index from 0 to {RouteValues.MaxGpuIndex}. The partition on that GPU is chosen for you.");
             return (null, null);
         }
 
@@ -228,7 +228,7 @@ public static partial class InferenceServiceReader
             return bytes;
         }
 
-        errors.Add($"{SharingAnnotations.MemoryLimit} '{Short(text)}' is not a memory size such as 40GB, 40Gi or 42949672960 (at most 16Ti).");
+        errors.Add($"{SharingAnnotations.MemoryLimit} '{RouteValues.Truncate(text)}' is not a memory size such as 40GB, 40Gi or 42949672960 (at most 16Ti).");
         return null;
     }
 
@@ -248,7 +248,7 @@ public static partial class InferenceServiceReader
             }
         }
 
-        errors.Add($"{annotation} '{Short(text)}' must be one of {string.Join(", ", choices.Select(c => c.Name))}.");
+        errors.Add($"{annotation} '{RouteValues.Truncate(text)}' must be one of {string.Join(", ", choices.Select(c => c.Name))}.");
         return null;
     }
 
@@ -264,11 +264,9 @@ public static partial class InferenceServiceReader
             return value;
         }
 
-        errors.Add($"{annotation} '{Short(text)}' must be an integer from {min} to {max}.");
+        errors.Add($"{annotation} '{RouteValues.Truncate(text)}' must be an integer from {min} to {max}.");
         return null;
     }
-
-    private static string Short(string text) => text.Length <= 64 ? text : text[..64] + "…";
 
     [GeneratedRegex(@"^(?<number>\d+(\.\d+)?)\s*(?<unit>[A-Za-z]{0,3})$")]
     private static partial Regex MemorySize();

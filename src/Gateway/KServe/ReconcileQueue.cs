@@ -60,9 +60,6 @@ public sealed class ReconcileQueue(TimeProvider time)
         _ = DelayThenAddAsync(key, delay * (1 << Math.Min(waits, 3)), cancellationToken);
     }
 
-    public void AddAfter(string key, TimeSpan delay, CancellationToken cancellationToken) =>
-        _ = DelayThenAddAsync(key, delay, cancellationToken);
-
     /// <summary>It converged: its next wait starts from the shortest delay again.</summary>
     public void Forget(string key)
     {

@@ -18,15 +18,13 @@ namespace GpuSharing.Fakes.Kubernetes;
 /// verbs are the API server's: <c>/apis/{group}/{version}[/namespaces/{ns}]/{plural}[/{name}]</c> and
 /// <c>/api/v1/…</c> for core; <c>?watch=true</c> streams JSON lines, one chunk per event, headers sent at once.
 /// Faults: <see cref="DropWatches"/> cuts every open stream, <see cref="FakeKubernetesStore.Compact"/> makes resumed
-/// watches expire (an in-stream ERROR 410, or an HTTP 410 with <see cref="AnswerExpiredWatchWithHttp410"/>),
-/// <see cref="FailNextRequests"/> answers 500.
+/// watches expire (an in-stream ERROR 410, or an HTTP 410 with <see cref="AnswerExpiredWatchWithHttp410"/>).
 /// </summary>
 public sealed class FakeKubernetesApiServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<HttpContext, byte> _watches = new();
     private readonly ConcurrentDictionary<string, int> _requests = new(StringComparer.Ordinal);
-    private int _failures;
 
     private FakeKubernetesApiServer(WebApplication app, FakeKubernetesStore store)
     {
@@ -75,9 +73,6 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         }
     }
 
-    /// <summary>The next <paramref name="count"/> requests get 500 Internal Server Error.</summary>
-    public void FailNextRequests(int count) => Interlocked.Exchange(ref _failures, count);
-
     public async ValueTask DisposeAsync()
     {
         DropWatches();
@@ -89,14 +84,6 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     {
         try
         {
-            for (var remaining = Volatile.Read(ref _failures); remaining > 0; remaining = Volatile.Read(ref _failures))
-            {
-                if (Interlocked.CompareExchange(ref _failures, remaining - 1, remaining) == remaining)
-                {
-                    throw new FakeApiException(500, "InternalError", "injected failure");
-                }
-            }
-
             var (type, @namespace, name) = Route(context.Request.Path.Value ?? string.Empty);
             var verb = context.Request.Method;
             var watch = verb == "GET" && name is null && string.Equals(context.Request.Query["watch"], "true", StringComparison.OrdinalIgnoreCase);
