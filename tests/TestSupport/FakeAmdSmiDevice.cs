@@ -91,6 +91,20 @@ public sealed class FakeAmdSmiDevice : IDisposable
 
     public void Set(string property, JsonNode? value) => Update(s => s[property] = value);
 
+    /// <summary>Puts the device in a layout directly (as if set earlier): the node's memory mode and each GPU's compute mode.</summary>
+    public void SetLayout(string memory, params string[] computePerGpu) => Update(s =>
+    {
+        s["memory"] = memory;
+        var gpus = s["gpus"]!.AsArray();
+        for (var i = 0; i < computePerGpu.Length && i < gpus.Count; i++)
+        {
+            gpus[i]!["compute"] = computePerGpu[i];
+        }
+    });
+
+    /// <summary>How partitions report VRAM: <c>primary-whole</c> (default), <c>shares</c> or <c>whole</c> (see the fake's state).</summary>
+    public void SetMemoryReporting(string style) => Set("memoryReporting", style);
+
     public void Dispose()
     {
         try

@@ -35,7 +35,7 @@ internal sealed class FakeTool(FakeStore store, TextWriter stdout, TextWriter st
         {
             "default" => DefaultView(),
             "version" => Version(),
-            "list" => List(),
+            "list" => List(args),
             "static" => Static(),
             "metric" => Metric(),
             "partition" => Partition(args),
@@ -96,7 +96,7 @@ internal sealed class FakeTool(FakeStore store, TextWriter stdout, TextWriter st
         text.AppendLine("|=====================================+========================================|");
         foreach (var (id, gpu, xcp, device) in State.LogicalDevices())
         {
-            var total = xcp == 0 ? FakeFamily.VramMb(device.Family) : FakeFamily.VramMb(device.Family) / FakeFamily.Partitions(device.Compute);
+            var total = State.ReportedVramMb(device, xcp);
             text.AppendLine($"| {device.Bdf(xcp)}    AMD Instinct {device.Family} | 0 %      40 °C   0           100/750 W |");
             text.AppendLine($"| {id,3}     {id,3}     {gpu,3}        {device.Compute}/{State.Memory} | 0 %        N/A          {$"0/{total} MB",14} |");
             text.AppendLine("|-------------------------------------+----------------------------------------|");
@@ -121,20 +121,37 @@ internal sealed class FakeTool(FakeStore store, TextWriter stdout, TextWriter st
         return 0;
     }
 
-    private int List()
+    private int List(string[] args)
     {
+        var enumeration = Has(args, "-e", "--enumeration");
+        if (enumeration && !State.HasEnumeration)
+        {
+            return Usage(args); // list -e arrived with ROCm 6.4
+        }
+
         var items = new JsonArray();
         foreach (var (id, gpu, xcp, device) in State.LogicalDevices())
         {
-            items.Add(new JsonObject
+            var uuid = State.RocmVersion >= new Version(7, 0) ? $"{gpu:x2}ff74a1-0000-1000-80{xcp:x2}-0000000000{gpu:x2}" : $"{gpu:x2}ff74a1-0000-1000-8000-0000000000{gpu:x2}";
+            var item = new JsonObject
             {
                 ["gpu"] = id,
                 ["bdf"] = device.Bdf(xcp),
-                ["uuid"] = State.RocmVersion >= new Version(7, 0) ? $"{gpu:x2}ff74a1-0000-1000-80{xcp:x2}-0000000000{gpu:x2}" : $"{gpu:x2}ff74a1-0000-1000-8000-0000000000{gpu:x2}",
+                ["uuid"] = uuid,
                 ["kfd_id"] = 18421 + (id * 17),
                 ["node_id"] = id + 2,
                 ["partition_id"] = xcp,
-            });
+            };
+            if (enumeration)
+            {
+                item["render"] = $"renderD{State.RenderMinor(id)}";
+                item["card"] = $"card{State.RenderMinor(id) - 127}";
+                item["hsa_id"] = id + 2;
+                item["hip_id"] = id;
+                item["hip_uuid"] = $"GPU-{uuid[..16]}";
+            }
+
+            items.Add(item);
         }
 
         stdout.WriteLine(items.ToJsonString(FakeState.Json));
@@ -165,12 +182,12 @@ internal sealed class FakeTool(FakeStore store, TextWriter stdout, TextWriter st
                 {
                     ["type"] = "HBM3",
                     ["vendor"] = "N/A",
-                    ["size"] = Quantity(xcp == 0 ? FakeFamily.VramMb(device.Family) : FakeFamily.VramMb(device.Family) / partitions, "MB"),
+                    ["size"] = Quantity(State.ReportedVramMb(device, xcp), "MB"),
                 },
                 ["partition"] = new JsonObject
                 {
-                    [compute] = device.Compute,
-                    ["memory_partition"] = State.Memory,
+                    [compute] = xcp > 0 && State.SecondaryModesUnknown ? "N/A" : device.Compute,
+                    ["memory_partition"] = xcp > 0 && State.SecondaryModesUnknown ? "N/A" : State.Memory,
                     ["partition_id"] = xcp,
                 },
             });
@@ -185,8 +202,7 @@ internal sealed class FakeTool(FakeStore store, TextWriter stdout, TextWriter st
         var items = new JsonArray();
         foreach (var (id, gpu, xcp, device) in State.LogicalDevices())
         {
-            var partitions = FakeFamily.Partitions(device.Compute);
-            var total = xcp == 0 ? FakeFamily.VramMb(device.Family) : FakeFamily.VramMb(device.Family) / partitions;
+            var total = State.ReportedVramMb(device, xcp);
             var used = State.Processes.Where(p => p.Gpu == gpu).Sum(p => p.VramBytes) >> 20;
             items.Add(new JsonObject
             {
@@ -270,7 +286,9 @@ internal sealed class FakeTool(FakeStore store, TextWriter stdout, TextWriter st
         text.AppendLine("CURRENT_PARTITION:");
         text.Append(FakeTable.Format(
             ["GPU_ID", "MEMORY", "ACCELERATOR_TYPE", "ACCELERATOR_PROFILE_INDEX", "PARTITION_ID"],
-            State.LogicalDevices().Select(d => new[] { $"{d.Id}", State.Memory, d.Device.Compute, $"{FakeFamily.ProfileIndex(d.Device.Family, d.Device.Compute)}", $"{d.Xcp}" })));
+            State.LogicalDevices().Select(d => d.Xcp > 0 && State.SecondaryModesUnknown
+                ? new[] { $"{d.Id}", "N/A", "N/A", "N/A", $"{d.Xcp}" }
+                : new[] { $"{d.Id}", State.Memory, d.Device.Compute, $"{FakeFamily.ProfileIndex(d.Device.Family, d.Device.Compute)}", $"{d.Xcp}" })));
         text.AppendLine();
         text.AppendLine("MEMORY_PARTITION:");
         text.Append(FakeTable.Format(

@@ -19,7 +19,7 @@ public sealed partial class AmdSmiBackend(AmdSmiClient client, TimeProvider time
     public async Task<NodeHardwareSnapshot> ReadNodeAsync(CancellationToken cancellationToken)
     {
         var (versions, platform) = await ToolAsync(cancellationToken);
-        var devices = await client.ListAsync(cancellationToken);
+        var devices = await client.ListAsync(versions, cancellationToken);
         var statics = await client.GetStaticAsync(cancellationToken);
         var metrics = await client.GetMetricsAsync(cancellationToken);
         var partitions = await client.GetPartitionAsync(versions, cancellationToken);
@@ -105,7 +105,8 @@ public sealed partial class AmdSmiBackend(AmdSmiClient client, TimeProvider time
 
     private async Task<IReadOnlyList<AmdSmiLogicalDevice>> LogicalDevicesOfAsync(int gpuIndex, CancellationToken cancellationToken)
     {
-        var groups = AmdSmiSnapshotBuilder.GroupPhysical(await client.ListAsync(cancellationToken));
+        var (versions, _) = await ToolAsync(cancellationToken);
+        var groups = AmdSmiSnapshotBuilder.GroupPhysical(await client.ListAsync(versions, cancellationToken));
         return gpuIndex >= 0 && gpuIndex < groups.Count
             ? groups[gpuIndex]
             : throw new GpuDeviceException(new DeviceError(DeviceErrorKind.NotFound, 31, $"amd-smi lists {groups.Count} GPU(s); there is no GPU {gpuIndex}."));

@@ -23,8 +23,8 @@ public sealed partial class AmdSmiClient(IProcessRunner runner, IOptions<AmdSmiO
     public async Task<AmdSmiDefaultView> GetDefaultViewAsync(CancellationToken cancellationToken) =>
         AmdSmiDefaultViewParser.Parse(await RunReadAsync([], cancellationToken));
 
-    public async Task<IReadOnlyList<AmdSmiLogicalDevice>> ListAsync(CancellationToken cancellationToken) =>
-        AmdSmiListParser.ParseJson(await RunReadAsync(["list", "--json"], cancellationToken));
+    public async Task<IReadOnlyList<AmdSmiLogicalDevice>> ListAsync(AmdSmiVersionInfo versions, CancellationToken cancellationToken) =>
+        AmdSmiListParser.ParseJson(await RunReadAsync(versions.HasEnumeration ? ["list", "-e", "--json"] : ["list", "--json"], cancellationToken));
 
     public async Task<IReadOnlyList<AmdSmiStaticInfo>> GetStaticAsync(CancellationToken cancellationToken) =>
         AmdSmiStaticParser.ParseJson(await RunReadAsync(["static", "--asic", "--bus", "--vram", "--partition", "--json"], cancellationToken));

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace GpuSharing.Grains.Hardware.AmdSmi;
 
-/// <summary><c>amd-smi list</c> in text or JSON (a bare list in every version).</summary>
+/// <summary><c>amd-smi list</c> (with <c>-e</c>: render node and HIP id too) in text or JSON (a bare list in every version).</summary>
 public static class AmdSmiListParser
 {
     public static IReadOnlyList<AmdSmiLogicalDevice> ParseText(string text) =>
@@ -14,7 +14,9 @@ public static class AmdSmiListParser
                 d.Root.ValueAt("UUID"),
                 long.TryParse(d.Root.ValueAt("KFD_ID"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var kfd) ? kfd : null,
                 AmdSmiQuantity.ParseInt(d.Root.ValueAt("NODE_ID")),
-                AmdSmiQuantity.ParseInt(d.Root.ValueAt("PARTITION_ID"))))];
+                AmdSmiQuantity.ParseInt(d.Root.ValueAt("PARTITION_ID")),
+                d.Root.ValueAt("RENDER"),
+                AmdSmiQuantity.ParseInt(d.Root.ValueAt("HIP_ID"))))];
 
     public static IReadOnlyList<AmdSmiLogicalDevice> ParseJson(string text)
     {
@@ -26,6 +28,8 @@ public static class AmdSmiListParser
                 AmdSmiJson.Text(e, "uuid"),
                 AmdSmiJson.Number(e, "kfd_id") is { } kfd ? (long)kfd : null,
                 AmdSmiJson.Integer(e, "node_id"),
-                AmdSmiJson.Integer(e, "partition_id")))];
+                AmdSmiJson.Integer(e, "partition_id"),
+                AmdSmiJson.Text(e, "render"),
+                AmdSmiJson.Integer(e, "hip_id")))];
     }
 }

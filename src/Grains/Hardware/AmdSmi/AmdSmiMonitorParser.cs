@@ -1,8 +1,15 @@
 namespace GpuSharing.Grains.Hardware.AmdSmi;
 
-/// <summary>Reads <c>amd-smi monitor</c> tables (right-aligned columns separated by two or more spaces).</summary>
+/// <summary>
+/// Reads <c>amd-smi monitor</c> tables (right-aligned columns separated by two or more spaces). The header's columns
+/// vary by version and options — amd-smi 27 (ROCm 7.14) puts <c>XCP</c> between <c>GPU</c> and <c>POWER</c>, watch
+/// mode puts <c>TIMESTAMP</c> first, the memory column is <c>VRAM_USAGE</c> or <c>GTT_USAGE</c> — so a header is
+/// any line with a <c>GPU</c> column and at least one metric column, and cells are read by name.
+/// </summary>
 public static class AmdSmiMonitorParser
 {
+    private static readonly string[] MetricColumns = ["POWER", "GPU_T", "GPU_TEMP", "MEM_T", "MEM_TEMP", "VRAM_USAGE", "GTT_USAGE", "VRAM_USED", "VRAM_TOTAL", "GFX%"];
+
     public static IReadOnlyList<AmdSmiMonitorRow> Parse(string text)
     {
         var rows = new List<AmdSmiMonitorRow>();
@@ -10,7 +17,7 @@ public static class AmdSmiMonitorParser
         for (var i = 0; i < lines.Count; i++)
         {
             var cells = AmdSmiText.SplitCells(lines[i]);
-            if (cells.Count < 2 || cells[0] != "GPU" || cells[1] != "POWER")
+            if (!cells.Contains("GPU") || !cells.Any(MetricColumns.Contains))
             {
                 continue;
             }
@@ -29,9 +36,10 @@ public static class AmdSmiMonitorParser
                     continue;
                 }
 
-                var (used, total) = Usage(row.GetValueOrDefault("VRAM_USAGE"));
+                var (used, total) = Usage(row.GetValueOrDefault("VRAM_USAGE") ?? row.GetValueOrDefault("GTT_USAGE"));
                 rows.Add(new AmdSmiMonitorRow(
                     gpu,
+                    AmdSmiQuantity.ParseInt(row.GetValueOrDefault("XCP")),
                     AmdSmiQuantity.ParseNumber(row.GetValueOrDefault("POWER")),
                     AmdSmiQuantity.ParseNumber(row.GetValueOrDefault("GPU_T") ?? row.GetValueOrDefault("GPU_TEMP")),
                     AmdSmiQuantity.ParseNumber(row.GetValueOrDefault("MEM_T") ?? row.GetValueOrDefault("MEM_TEMP")),

@@ -6,8 +6,8 @@ namespace GpuSharing.Grains.Hardware.AmdSmi;
 /// <summary>
 /// Folds amd-smi's per-logical-device answers into physical GPUs. In a partitioned mode amd-smi lists every compute
 /// partition as a GPU; they belong together when their PCI addresses differ only in the function, which is the
-/// partition index. Per-partition VRAM is the smallest of (device total ÷ partitions) and what each partition
-/// reports, because the primary partition reports the whole device and older tools report it for every partition.
+/// partition index. VRAM per partition: <see cref="AmdSmiPartitionMemory"/>; render nodes and HIP ids come from
+/// <c>amd-smi list -e</c> where the tool has it (ROCm 6.4+), never from a numbering guessed from the index.
 /// </summary>
 public static class AmdSmiSnapshotBuilder
 {
@@ -30,7 +30,7 @@ public static class AmdSmiSnapshotBuilder
         var staticByGpu = statics.ToDictionary(s => s.Gpu);
         var metricsByGpu = metrics.GroupBy(m => m.Gpu).ToDictionary(g => g.Key, g => g.First());
         var gpus = GroupPhysical(devices)
-            .Select((logical, index) => BuildGpu(index, logical, staticByGpu, metricsByGpu, partitions, readAt))
+            .Select((logical, index) => BuildGpu(index, logical, versions, staticByGpu, metricsByGpu, partitions, readAt))
             .ToList();
 
         var memoryModes = gpus.Select(g => g.MemoryMode).OfType<MemoryMode>().Distinct().ToList();
@@ -54,6 +54,7 @@ public static class AmdSmiSnapshotBuilder
     private static GpuDeviceSnapshot BuildGpu(
         int index,
         IReadOnlyList<AmdSmiLogicalDevice> logical,
+        AmdSmiVersionInfo versions,
         Dictionary<int, AmdSmiStaticInfo> statics,
         Dictionary<int, AmdSmiMetrics> metrics,
         AmdSmiPartitionInfo partitions,
@@ -71,23 +72,11 @@ public static class AmdSmiSnapshotBuilder
             ?? partitions.Memory.FirstOrDefault(m => ids.Contains(m.Gpu))?.Current;
         var count = compute is { } mode && (int)mode != logical.Count && logical.Count == 1 ? (int)mode : logical.Count;
 
-        // Device total: the largest size any of its partitions reports (the primary reports the whole device).
         var reported = logical
             .Select(l => metrics.GetValueOrDefault(l.Gpu)?.TotalVramBytes ?? statics.GetValueOrDefault(l.Gpu)?.VramBytes)
             .OfType<long>()
-            .Where(v => v > 0)
             .ToList();
-        var total = reported.Count > 0 ? reported.Max() : family?.HbmBytes ?? 0;
-        if (family is not null && total > family.HbmBytes)
-        {
-            total = family.HbmBytes;
-        }
-
-        var perPartition = total / Math.Max(1, count);
-        if (reported.Count > 0)
-        {
-            perPartition = Math.Min(perPartition, reported.Min());
-        }
+        var (total, perPartition) = AmdSmiPartitionMemory.Resolve(family, count, reported, equalReportsAreShares: versions.RocmVersion is not { } v || v >= new Version(6, 4));
 
         var deviceComputeUnits = family?.ComputeUnits ?? (primaryStatic?.ComputeUnits ?? 0) * (logical.Count > 1 ? logical.Count : 1);
         var partitionComputeUnits = deviceComputeUnits / Math.Max(1, count);
@@ -102,8 +91,8 @@ public static class AmdSmiSnapshotBuilder
                     perPartition,
                     partitionComputeUnits,
                     device?.Bdf,
-                    device?.Gpu,
-                    device is null ? null : $"/dev/dri/renderD{128 + device.Gpu}");
+                    device is null ? null : device.HipId ?? device.Gpu,
+                    versions.ReportsRenderPerPartition ? device?.RenderNode : null);
             })
             .ToList();
 

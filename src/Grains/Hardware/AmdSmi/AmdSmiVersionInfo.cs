@@ -35,6 +35,12 @@ public sealed record AmdSmiVersionInfo(string? Tool, string? Library, string? Ro
     /// <summary><c>amd-smi reset -r</c> exists in ROCm 7.0–7.11; from 7.12 the driver is reloaded with modprobe.</summary>
     public bool ReloadsWithModprobe => RocmVersion is { } v && v >= new Version(7, 12);
 
+    /// <summary><c>amd-smi list -e</c> (render node, HIP id per logical GPU) exists from ROCm 6.4.</summary>
+    public bool HasEnumeration => RocmVersion is { } v && v >= new Version(6, 4);
+
+    /// <summary>Render nodes in <c>list -e</c> are right for every partition from ROCm 6.4.1 (6.4.0 repeated the primary's).</summary>
+    public bool ReportsRenderPerPartition => RocmVersion is { } v && v >= new Version(6, 4, 1);
+
     /// <summary>Single-document <c>partition --json</c> exists from ROCm 7.0; before it the text form is the reliable one.</summary>
     public bool HasPartitionJson => RocmVersion is { } v && v >= new Version(7, 0);
 }
