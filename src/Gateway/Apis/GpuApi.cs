@@ -61,11 +61,7 @@ public static class GpuApi
             return NotFound(node, gpuIndex);
         }
 
-        var nodeView = await grains.GetGrain<INodeGrain>(node).GetAsync().WaitAsync(cancellationToken);
-        var latest = new[] { gpu.Operation, nodeView.Operation is { } n && n.Gpus.Contains(gpuIndex) ? n : null }
-            .OfType<PartitioningOperation>()
-            .OrderByDescending(o => o.StartedAt)
-            .FirstOrDefault();
+        var latest = await grains.GetGrain<INodeGrain>(node).GetOperationAsync(gpuIndex).WaitAsync(cancellationToken);
         return latest is null
             ? Problems.Create(StatusCodes.Status404NotFound, "no-operation", "No reconfiguration yet.", $"GPU {node}/{gpuIndex} has not been repartitioned.")
             : TypedResults.Ok(Responses.Operation(latest));

@@ -39,7 +39,7 @@ public interface IGpuGrain : IGrainWithStringKey
     /// a mode valid with the new memory mode when null), verify, and end the operation on this GPU.
     /// </summary>
     [Alias("CompleteNodeOperation"), ResponseTimeout("00:10:00")]
-    Task<StepResult> CompleteNodeOperationAsync(string operationId, MemoryMode memoryMode, ComputeMode? computeMode, OperationStatus statusWhenVerified, CancellationToken cancellationToken = default);
+    Task<StepResult> CompleteNodeOperationAsync(string operationId, MemoryMode memoryMode, ComputeMode? computeMode, OperationStatus statusWhenVerified, DeviceError? failure = null, CancellationToken cancellationToken = default);
 
     /// <summary>Node-wide operation never started (another GPU refused it): lift the freeze, nothing was changed.</summary>
     [Alias("ReleaseNodeOperation")]

@@ -25,6 +25,13 @@ public interface INodeGrain : IGrainWithStringKey
     [Alias("GetGpu"), AlwaysInterleave]
     Task<GpuView?> GetGpuAsync(int gpuIndex);
 
+    /// <summary>
+    /// The operation that answers for a GPU's progress: the node-wide one while it touches the GPU (a GPU's own copy
+    /// of it ends when that GPU is verified, before the others are), else the GPU's latest; null when there was none.
+    /// </summary>
+    [Alias("GetOperation"), AlwaysInterleave]
+    Task<PartitioningOperation?> GetOperationAsync(int gpuIndex);
+
     [Alias("RequestPartitioning")]
     Task<PartitioningDecision> RequestPartitioningAsync(int gpuIndex, PartitioningRequest request, CancellationToken cancellationToken = default);
 }

@@ -130,7 +130,7 @@ public sealed partial class GpuGrain
         }
     }
 
-    public async Task<StepResult> CompleteNodeOperationAsync(string operationId, MemoryMode memoryMode, ComputeMode? computeMode, OperationStatus statusWhenVerified, CancellationToken cancellationToken = default)
+    public async Task<StepResult> CompleteNodeOperationAsync(string operationId, MemoryMode memoryMode, ComputeMode? computeMode, OperationStatus statusWhenVerified, DeviceError? failure = null, CancellationToken cancellationToken = default)
     {
         if (State.Operation?.Id != operationId)
         {
@@ -152,7 +152,8 @@ public sealed partial class GpuGrain
                     ? current
                     : family?.ComputeModeAfterMemoryChange(device.ComputeMode ?? ComputeMode.SPX, memoryMode) ?? ComputeMode.SPX);
             var verified = await SetAndVerifyComputeAsync(device, target, memoryMode, cancellationToken);
-            await FinishAsync(verified, statusWhenVerified, statusWhenVerified == OperationStatus.Succeeded ? null : State.Operation.Error, cancellationToken);
+            // A rolled-back node-wide operation carries the failure on every GPU's copy, not only the GPU that failed.
+            await FinishAsync(verified, statusWhenVerified, statusWhenVerified == OperationStatus.Succeeded ? null : State.Operation.Error ?? failure, cancellationToken);
             return StepResult.Ok(View());
         }
         catch (GpuDeviceException ex)

@@ -133,6 +133,14 @@ public sealed partial class NodeGrain(
     public Task<GpuView?> GetGpuAsync(int gpuIndex) =>
         Task.FromResult(View().Gpus.FirstOrDefault(g => g.Index == gpuIndex));
 
+    public Task<PartitioningOperation?> GetOperationAsync(int gpuIndex)
+    {
+        var own = State.Gpus.GetValueOrDefault(gpuIndex)?.Operation;
+        var nodeWide = State.Operation is { } operation && operation.Gpus.Contains(gpuIndex) ? operation : null;
+        var answer = nodeWide is not null && (own is null || own.Id == nodeWide.Id || own.StartedAt <= nodeWide.StartedAt) ? nodeWide : own;
+        return Task.FromResult(answer);
+    }
+
     public async Task<PartitioningDecision> RequestPartitioningAsync(int gpuIndex, PartitioningRequest request, CancellationToken cancellationToken = default)
     {
         if (!State.Gpus.TryGetValue(gpuIndex, out var gpu))
@@ -267,7 +275,7 @@ public sealed partial class NodeGrain(
                     // The requested GPU gets its target; the others keep their compute mode where it is still valid.
                     var compute = index == operation.RequestedGpu ? operation.Target.ComputeMode : previousCompute[index];
                     var valid = compute is { } c && State.Gpus[index].Capabilities.Supports(c, operation.Target.MemoryMode) ? compute : null;
-                    var completed = await Gpu(index).CompleteNodeOperationAsync(operation.Id, operation.Target.MemoryMode, valid, OperationStatus.Succeeded, cancellationToken);
+                    var completed = await Gpu(index).CompleteNodeOperationAsync(operation.Id, operation.Target.MemoryMode, valid, OperationStatus.Succeeded, null, cancellationToken);
 
                     // The operation ends only once every GPU's verified view is here, not when its one-way report lands.
                     Remember(completed.View);
@@ -321,7 +329,7 @@ public sealed partial class NodeGrain(
 
             foreach (var index in operation.Gpus)
             {
-                var completed = await Gpu(index).CompleteNodeOperationAsync(operation.Id, previousMemory, previousCompute[index], OperationStatus.RolledBack, cancellationToken);
+                var completed = await Gpu(index).CompleteNodeOperationAsync(operation.Id, previousMemory, previousCompute[index], OperationStatus.RolledBack, failure, cancellationToken);
                 Remember(completed.View);
                 if (!completed.Succeeded)
                 {
