@@ -60,10 +60,10 @@ public sealed class ClusterEnvironment : IAsyncDisposable
         return environment;
     }
 
-    /// <summary>An empty environment whose processes share <paramref name="common"/> settings (storage, clustering, connection string).</summary>
-    public static ClusterEnvironment Create(IReadOnlyDictionary<string, string> common)
+    /// <summary>An empty environment whose processes share <paramref name="common"/> settings (storage, clustering, connection string) and a cluster id (a fresh one unless given).</summary>
+    public static ClusterEnvironment Create(IReadOnlyDictionary<string, string> common, string? clusterId = null)
     {
-        var clusterId = $"test-{Guid.NewGuid():N}"[..17];
+        clusterId ??= $"test-{Guid.NewGuid():N}"[..17];
         var settings = new Dictionary<string, string>(common)
         {
             ["GpuSharing:Cluster:ClusterId"] = clusterId,

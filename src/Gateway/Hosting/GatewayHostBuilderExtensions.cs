@@ -88,7 +88,7 @@ public static class GatewayHostBuilderExtensions
             }
             else
             {
-                client.UseLocalhostClustering(gateway.SiloGatewayPorts, serviceId, clusterId);
+                client.UseLocalhostClustering([.. gateway.EffectiveSiloGatewayPorts], serviceId, clusterId);
             }
 
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = gateway.GrainCallTimeout);

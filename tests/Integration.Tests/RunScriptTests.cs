@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using GpuSharing.TestSupport;
+
+namespace GpuSharing.Integration.Tests;
+
+/// <summary>
+/// The README's first command, <c>./run.sh</c>, as a user runs it: on ports of its own choosing (Orleans and Azurite
+/// included), refusing a port someone else holds, and saying so when asked for other GPUs than the running ones.
+/// </summary>
+public sealed class RunScriptTests
+{
+    [Fact]
+    public async Task Run_sh_starts_on_chosen_ports_refuses_held_ports_and_names_a_different_GPU_set()
+    {
+        var runDirectory = Directory.CreateTempSubdirectory("run-sh-").FullName;
+        var ports = new Dictionary<string, string>
+        {
+            ["RUN_DIR"] = runDirectory,
+            ["GATEWAY_PORT"] = $"{FreePorts.Next()}",
+            ["SILO_HTTP_PORT"] = $"{FreePorts.Next()}",
+            ["SILO_PORT"] = $"{FreePorts.Next()}",
+            ["SILO_GATEWAY_PORT"] = $"{FreePorts.Next()}",
+            ["AZURITE_BLOB_PORT"] = $"{FreePorts.Next()}",
+            ["AZURITE_QUEUE_PORT"] = $"{FreePorts.Next()}",
+            ["AZURITE_TABLE_PORT"] = $"{FreePorts.Next()}",
+            ["GPUS"] = "MI300X:1",
+        };
+        try
+        {
+            var started = await RunAsync(ports, "--no-build");
+            Assert.True(started.ExitCode == 0, started.Output);
+            Assert.Contains("is running: node 'local' with simulated MI300X:1", started.Output, StringComparison.Ordinal);
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports["GATEWAY_PORT"]}") };
+            var gpus = await http.GetStringAsync("/api/v1/gpus", TestContext.Current.CancellationToken);
+            Assert.Contains("\"model\":\"MI300X\"", gpus, StringComparison.Ordinal);
+
+            // The same command again reuses what runs; other GPUs are refused by name.
+            var again = await RunAsync(ports, "--no-build");
+            Assert.True(again.ExitCode == 0, again.Output);
+            var other = await RunAsync(new Dictionary<string, string>(ports) { ["GPUS"] = "MI355X:2" }, "--no-build");
+            Assert.Equal(1, other.ExitCode);
+            Assert.Contains("asked for GPUS=MI355X:2", other.Output, StringComparison.Ordinal);
+            Assert.Contains("./run.sh stop", other.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("is running", other.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await RunAsync(ports, "stop");
+            Directory.Delete(runDirectory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Run_sh_never_says_running_when_its_gateway_port_is_held_by_another_process()
+    {
+        using var squatter = new TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        var held = ((IPEndPoint)squatter.LocalEndpoint).Port;
+        var runDirectory = Directory.CreateTempSubdirectory("run-sh-").FullName;
+        var settings = new Dictionary<string, string>
+        {
+            ["RUN_DIR"] = runDirectory,
+            ["GATEWAY_PORT"] = $"{held}",
+            ["SILO_HTTP_PORT"] = $"{FreePorts.Next()}",
+            ["SILO_PORT"] = $"{FreePorts.Next()}",
+            ["SILO_GATEWAY_PORT"] = $"{FreePorts.Next()}",
+            ["AZURITE_BLOB_PORT"] = $"{FreePorts.Next()}",
+            ["AZURITE_QUEUE_PORT"] = $"{FreePorts.Next()}",
+            ["AZURITE_TABLE_PORT"] = $"{FreePorts.Next()}",
+        };
+        try
+        {
+            var result = await RunAsync(settings, "--no-build");
+
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains($"port {held} (gateway HTTP) is held by another process (pid {Environment.ProcessId}", result.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("is running", result.Output, StringComparison.Ordinal);
+            Assert.False(File.Exists(Path.Combine(runDirectory, "azurite.pid")), "nothing is started when a port is taken");
+        }
+        finally
+        {
+            await RunAsync(settings, "stop");
+            Directory.Delete(runDirectory, recursive: true);
+        }
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(IReadOnlyDictionary<string, string> settings, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Path.Combine(Fixtures.RepositoryRoot, "run.sh"))
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Fixtures.RepositoryRoot,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["CONFIGURATION"] = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent?.Name ?? "Debug";
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(3), TestContext.Current.CancellationToken);
+        return (process.ExitCode, await output + await error);
+    }
+}
