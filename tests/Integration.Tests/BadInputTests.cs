@@ -37,6 +37,8 @@ public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<Gatewa
         { Put, "/api/v1/gpus/node-1/0/partitioning", new string('[', 200) + new string(']', 200), "application/json", 400, "malformed-request" },
         { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"computeMode\":\"CPX\"}", "text/plain", 415, "unsupported-media-type" },
         { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"computeMode\":\"CPX\"}", null, 415, "unsupported-media-type" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"computeMode\":\"CPX\"}", "application/x-www-form-urlencoded", 415, "unsupported-media-type" },
+        { Post, "/api/v1/plan", "{}", "application/x-www-form-urlencoded", 415, "unsupported-media-type" },
         { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"computeMode\":\"CPX\",\"pad\":\"" + new string('x', 1_000_000) + "\"}", "application/json", 413, "body-too-large" },
         // invalid combinations are well-formed but unsupported
         { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"computeMode\":\"SPX\",\"memoryMode\":\"NPS4\"}", "application/json", 422, "invalid-combination" },
@@ -124,6 +126,10 @@ public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<Gatewa
         Assert.Equal($"urn:gpu-sharing:problem:{problem}", details["type"]?.GetValue<string>());
         Assert.Equal(status, details["status"]?.GetValue<int>());
         Assert.False(string.IsNullOrWhiteSpace(details["title"]?.GetValue<string>()));
+        if (status == 415)
+        {
+            Assert.Contains("Content-Type: application/json", details["detail"]?.GetValue<string>() ?? string.Empty, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -69,6 +69,20 @@ public sealed class WatcherLifecycleTests
     }
 
     [Fact]
+    public async Task The_event_of_a_status_is_recorded_before_the_status_is_written_whatever_the_API_servers_pace()
+    {
+        await using var env = await KServeEnvironment.StartAsync(("node-a", "MI300X:1"));
+        env.Api.EventCreateDelay = TimeSpan.FromMilliseconds(400);
+        await env.StartWatcherAsync();
+
+        env.Create("team-a", "qwen", "Qwen/Qwen2.5-0.5B");
+        await env.WaitForAsync("team-a", "qwen", s => KServeEnvironment.Status(s) == "Placed");
+
+        // Read at once: whoever sees the status finds its Event.
+        Assert.Contains(env.Events("team-a", "qwen"), e => e is { Type: "Normal", Reason: "Placed" });
+    }
+
+    [Fact]
     public async Task Opting_out_releases_the_deployment_and_removes_what_the_watcher_wrote_but_keeps_the_predictor()
     {
         await using var env = await KServeEnvironment.StartAsync(("node-a", "MI300X:1"));

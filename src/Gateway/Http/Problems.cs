@@ -21,9 +21,17 @@ public static class Problems
     public static ValidationProblem Invalid(IDictionary<string, string[]> errors, string detail) =>
         TypedResults.ValidationProblem(errors, detail, type: TypePrefix + "invalid-request", title: "The request is not valid.");
 
-    /// <summary>Gives problems the framework writes itself (404, 405, 415, 401 from status codes) our type URIs too.</summary>
+    /// <summary>
+    /// Gives problems the framework writes itself (404, 405, 415, 401 from status codes) our type URIs too, and a
+    /// detail where it wrote none: a 415 from routing (a route that only accepts JSON) says which type it expects.
+    /// </summary>
     public static void Normalize(ProblemDetails problem)
     {
+        if (problem.Status == StatusCodes.Status415UnsupportedMediaType && string.IsNullOrEmpty(problem.Detail))
+        {
+            problem.Detail = "The body must be JSON: send it with Content-Type: application/json.";
+        }
+
         if (problem.Type is not null && problem.Type.StartsWith(TypePrefix, StringComparison.Ordinal))
         {
             return;

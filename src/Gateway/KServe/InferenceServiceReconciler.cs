@@ -210,19 +210,17 @@ public sealed partial class InferenceServiceReconciler(
             await claims.EnsureAsync(service.Metadata.NamespaceProperty, claim, placement.Node, placement.Devices.FirstOrDefault()?.Bdf, cancellationToken);
         }
 
+        // The Event goes first: whoever sees the new status on the object finds its Event already there. (A patch that
+        // then loses a race is retried; the retry records the same transition again, which the recorder folds into the
+        // first Event's count.)
         var before = service.Annotation(SharingAnnotations.PlacementStatus);
-        if (await PatchAsync(service, patch, cancellationToken) is null)
-        {
-            return ReconcileOutcome.Retry;
-        }
-
         var (reason, type) = Reason(desired.Status);
         if (before is null || Reason(before).Reason != reason || (reason == "Invalid" && before != desired.Status))
         {
             await events.RecordAsync(service, type, reason, Message(desired.Status, service), cancellationToken);
         }
 
-        return ReconcileOutcome.Done;
+        return await PatchAsync(service, patch, cancellationToken) is null ? ReconcileOutcome.Retry : ReconcileOutcome.Done;
     }
 
     /// <summary>Sends a merge patch; the answer goes into the cache. Null when the object changed or vanished meanwhile (the watch brings the news).</summary>

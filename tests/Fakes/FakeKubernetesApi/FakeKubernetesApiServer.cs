@@ -41,6 +41,9 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
 
     public bool AnswerExpiredWatchWithHttp410 { get; set; }
 
+    /// <summary>How long creating an Event takes (a busy API server): lets tests see the order of a client's writes.</summary>
+    public TimeSpan EventCreateDelay { get; set; }
+
     public int OpenWatches => _watches.Count;
 
     public static async Task<FakeKubernetesApiServer> StartAsync(TimeProvider? time = null)
@@ -107,7 +110,13 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
                     await WriteAsync(context, 200, Store.Get(type, Namespace(@namespace), name!));
                     return;
                 case "POST" when name is null:
-                    await WriteAsync(context, 201, Store.Create(type, Namespace(@namespace), await BodyAsync(context)));
+                    var body = await BodyAsync(context);
+                    if (type.Plural == "events" && EventCreateDelay > TimeSpan.Zero)
+                    {
+                        await Task.Delay(EventCreateDelay, context.RequestAborted);
+                    }
+
+                    await WriteAsync(context, 201, Store.Create(type, Namespace(@namespace), body));
                     return;
                 case "PUT" when name is not null:
                     await WriteAsync(context, 200, Store.Update(type, Namespace(@namespace), name, await BodyAsync(context)));
