@@ -17,46 +17,60 @@ public static class Baselines
         return (Math.Min(replicas, gpus), Math.Max(0, replicas - gpus) + tooBig);
     }
 
-    /// <summary>First-fit-decreasing by memory onto unpartitioned (SPX) GPUs, sharing them; an exclusive replica takes a whole GPU.</summary>
-    public static (int GpusUsed, int Unplaced) FirstFitDecreasingSpx(IReadOnlyList<PlacementDemand> demands, FleetSnapshot fleet, SizingOptions sizing)
+    /// <summary>
+    /// The AMD GPU Operator's way: the Device Config Manager gives each GPU a partition profile ahead of time and the
+    /// device plugin hands out whole partitions, one replica per partition, no sharing. Computed as well as that can be
+    /// done — the profile of every GPU chosen for this very workload, by this engine with every replica exclusive — so
+    /// the figure is the peer's best case.
+    /// </summary>
+    public static (int GpusUsed, int Unplaced) DcmOneReplicaPerPartition(IReadOnlyList<PlacementDemand> demands, FleetSnapshot fleet, SizingOptions sizing)
+    {
+        var engine = new PlacementEngine(fleet, sizing);
+        var result = engine.PlaceAll(demands.Select(d => d with { Isolation = Isolation.Exclusive }));
+        return (engine.GpusUsed, result.Unplaced.Count);
+    }
+
+    /// <summary>
+    /// HAMi's way: whole (SPX) GPUs shared by memory with no isolation — every replica may share, exclusive ones too —
+    /// each placed as it arrives on the fullest GPU it fits (HAMi's binpack policy), replicas of one deployment apart.
+    /// </summary>
+    public static (int GpusUsed, int Unplaced) HamiBinpack(IReadOnlyList<PlacementDemand> demands, FleetSnapshot fleet, SizingOptions sizing)
     {
         var usable = sizing.Usable(fleet.Nodes[0].Gpus[0].PartitionBytes);
         var gpus = fleet.GpuCount;
         var free = Enumerable.Repeat(usable, gpus).ToArray();
-        var exclusive = new bool[gpus];
         var holders = Enumerable.Range(0, gpus).Select(_ => new HashSet<string>(StringComparer.Ordinal)).ToArray();
         var used = 0;
         var unplaced = 0;
-        var replicas = demands
-            .SelectMany(d => Enumerable.Range(0, d.Replicas).Select(_ => (Demand: d, Bytes: d.Size.Fit(usable)?.BytesPerPartition)))
-            .OrderByDescending(r => r.Demand.Priority)
-            .ThenByDescending(r => r.Bytes ?? long.MaxValue)
-            .ThenBy(r => r.Demand.Deployment, StringComparer.Ordinal);
-        foreach (var (demand, bytes) in replicas)
+        foreach (var demand in demands)
         {
-            if (bytes is not { } need)
+            for (var replica = 0; replica < demand.Replicas; replica++)
             {
-                unplaced++;
-                continue;
-            }
-
-            var placed = false;
-            for (var g = 0; g < gpus && !placed; g++)
-            {
-                var empty = free[g] == usable;
-                if (exclusive[g] || holders[g].Contains(demand.Deployment) || free[g] < need || (demand.Isolation == Isolation.Exclusive && !empty))
+                if (demand.Size.Fit(usable)?.BytesPerPartition is not { } need)
                 {
+                    unplaced++;
                     continue;
                 }
 
-                used += empty ? 1 : 0;
-                free[g] -= need;
-                exclusive[g] = demand.Isolation == Isolation.Exclusive;
-                holders[g].Add(demand.Deployment);
-                placed = true;
-            }
+                var best = -1;
+                for (var g = 0; g < gpus; g++)
+                {
+                    if (free[g] >= need && !holders[g].Contains(demand.Deployment) && (best < 0 || free[g] < free[best]))
+                    {
+                        best = g;
+                    }
+                }
 
-            unplaced += placed ? 0 : 1;
+                if (best < 0)
+                {
+                    unplaced++;
+                    continue;
+                }
+
+                used += free[best] == usable ? 1 : 0;
+                free[best] -= need;
+                holders[best].Add(demand.Deployment);
+            }
         }
 
         return (used, unplaced);

@@ -8,9 +8,10 @@ using GpuSharing.TestSupport;
 namespace GpuSharing.Benchmarks;
 
 /// <summary>
-/// Runs the workloads of PLACEMENT.md §6 and prints, beside each result, the lower bounds and three baselines
-/// computed in the same run: one replica per whole GPU (B0), first-fit-decreasing with sharing on unpartitioned GPUs,
-/// and this engine with partition-mode choice switched off. Timings are wall clock on this machine (noisy: compare
+/// Runs the workloads of PLACEMENT.md §6 and prints, beside each result, the lower bounds and the peers' strategies
+/// computed in the same run on the same demands: one replica per whole GPU (B0, what the peers do without sharing),
+/// the AMD GPU Operator's partition profiles with one replica per partition (DCM), HAMi's memory binpacking of whole
+/// GPUs without isolation, and this engine with partition-mode choice switched off. Timings are wall clock on this machine (noisy: compare
 /// ratios within a run, not absolute times across machines).
 /// </summary>
 public static class PlacementBenchmark
@@ -42,12 +43,12 @@ public static class PlacementBenchmark
         var largest = scales[^1];
         rows.Add(Measure(Workloads.SmallModelsOn(GpuCatalog.MI355X, largest.Item1, largest.Item2, Seed, $"W3 MI355X {largest.Item1}"), repetitions: 3));
 
-        output.WriteLine("| workload | fleet | replicas | placed | wall ms | alloc MB | GPUs used | Bound | used/Bound | Volume | Slots | ≤ Slots+2 | repartitions | NPS changes | B0 whole GPU | FFD SPX shared | no mode choice |");
-        output.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        output.WriteLine("| workload | fleet | replicas | placed | wall ms | alloc MB | GPUs used | Bound | used/Bound | Volume | Slots | ≤ Slots+2 | repartitions | NPS changes | B0 whole GPU | DCM 1/partition | HAMi binpack | no mode choice |");
+        output.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
         {
             output.WriteLine(string.Create(invariant,
-                $"| {r.Name} | {r.Fleet} | {r.Replicas} | {r.Placed} | {r.WallMs:0} | {r.AllocatedMb:0} | {r.GpusUsed} | {r.Bounds.Bound} | {r.Ratio:0.000} | {r.Bounds.Volume} | {r.Bounds.Slots} | {(r.GpusUsed <= r.Bounds.Slots + 2 ? "yes" : "NO")} | {r.Repartitions} | {r.MemoryChanges} | {Baseline(r.WholeGpu)} | {Baseline(r.Ffd)} | {Baseline(r.NoModeChoice)} |"));
+                $"| {r.Name} | {r.Fleet} | {r.Replicas} | {r.Placed} | {r.WallMs:0} | {r.AllocatedMb:0} | {r.GpusUsed} | {r.Bounds.Bound} | {r.Ratio:0.000} | {r.Bounds.Volume} | {r.Bounds.Slots} | {(r.GpusUsed <= r.Bounds.Slots + 2 ? "yes" : "NO")} | {r.Repartitions} | {r.MemoryChanges} | {Baseline(r.WholeGpu)} | {Baseline(r.Dcm)} | {Baseline(r.Hami)} | {Baseline(r.NoModeChoice)} |"));
         }
 
         output.WriteLine("(baselines: GPUs each needs on an unbounded fleet of the same GPUs, + replicas that fit no GPU at all)");
@@ -59,7 +60,7 @@ public static class PlacementBenchmark
 
         var churn = Churn(w1, quick ? 1_000 : 10_000);
         output.WriteLine(string.Create(invariant,
-            $"W4 churn ({churn.Events} add/delete/scale events on W1): decision median {churn.MedianMs:0.000} ms, p99 {churn.P99Ms:0.000} ms; per 1,000 events {churn.RepartitionsPer1000:0.0} repartitions, {churn.PreemptionsPer1000:0.0} preemptions; end: {churn.GpusUsed} GPUs, Bound {churn.Bound} ({churn.GpusUsed / (double)churn.Bound:0.000}); a batch replan of the same deployments: {churn.ReplanGpus} GPUs ({churn.ReplanGpus / (double)churn.Bound:0.000})"));
+            $"W4 churn ({churn.Events} add/delete/scale events on W1): decision median {churn.MedianMs:0.000} ms, p99 {churn.P99Ms:0.000} ms; per 1,000 events {churn.RepartitionsPer1000:0.0} repartitions, {churn.PreemptionsPer1000:0.0} preemptions; end: {churn.GpusUsed} GPUs, Bound {churn.Bound} ({churn.GpusUsed / (double)churn.Bound:0.000}); a batch replan of the same deployments: {churn.ReplanGpus} GPUs, its Bound {churn.ReplanBound} ({churn.ReplanGpus / (double)churn.ReplanBound:0.000})"));
         output.WriteLine();
 
         var tenK = rows.Single(r => r.Name == $"W1 small {largest.Item1}");
@@ -125,7 +126,8 @@ public static class PlacementBenchmark
             result.Repartitions.Count,
             result.MemoryModeChanges.Count,
             Baselines.WholeGpuPerReplica(workload.Demands, unbounded, Sizing),
-            Baselines.FirstFitDecreasingSpx(workload.Demands, unbounded, Sizing),
+            Baselines.DcmOneReplicaPerPartition(workload.Demands, unbounded, Sizing),
+            Baselines.HamiBinpack(workload.Demands, unbounded, Sizing),
             (noChoice.GpusUsed, noChoiceResult.Unplaced.Count),
             deterministic);
     }
@@ -209,6 +211,7 @@ public static class PlacementBenchmark
         var bounds = PlacementBounds.Compute(engine, demands, Sizing);
         var replan = new PlacementEngine(workload.Fleet, Sizing);
         replan.PlaceAll(demands);
+        var replanBounds = PlacementBounds.Compute(replan, demands, Sizing);
         return new ChurnResult(
             events,
             times[times.Count / 2],
@@ -217,7 +220,8 @@ public static class PlacementBenchmark
             preemptions * 1000.0 / events,
             engine.GpusUsed,
             Math.Max(1, bounds.Bound),
-            replan.GpusUsed);
+            replan.GpusUsed,
+            Math.Max(1, replanBounds.Bound));
     }
 
     private static string Fingerprint(PlacementResult result) =>
@@ -237,9 +241,10 @@ public static class PlacementBenchmark
         int Repartitions,
         int MemoryChanges,
         (int GpusUsed, int Unplaced) WholeGpu,
-        (int GpusUsed, int Unplaced) Ffd,
+        (int GpusUsed, int Unplaced) Dcm,
+        (int GpusUsed, int Unplaced) Hami,
         (int GpusUsed, int Unplaced) NoModeChoice,
         bool Deterministic);
 
-    private sealed record ChurnResult(int Events, double MedianMs, double P99Ms, double RepartitionsPer1000, double PreemptionsPer1000, int GpusUsed, int Bound, int ReplanGpus);
+    private sealed record ChurnResult(int Events, double MedianMs, double P99Ms, double RepartitionsPer1000, double PreemptionsPer1000, int GpusUsed, int Bound, int ReplanGpus, int ReplanBound);
 }

@@ -67,17 +67,27 @@ public sealed class PlacementEngineTests
     }
 
     [Fact]
-    public void A_GPU_holding_reservations_is_never_repartitioned()
+    public void A_GPU_is_repartitioned_under_a_replica_only_when_the_replica_gets_a_place_again()
     {
-        var engine = new PlacementEngine(FleetSnapshot.Uniform(GpuCatalog.MI300X, 1));
-        engine.Place(Demand("a/tenant", 20));
+        // A 100 GiB tenant fits no CPX partition: making room for an exclusive CPX replica would cost it its place.
+        var kept = new PlacementEngine(FleetSnapshot.Uniform(GpuCatalog.MI300X, 1));
+        kept.Place(Demand("a/tenant", 100));
+        var refused = kept.Place(Demand("b/needs-cpx", 20, Priority.Low, Isolation.Exclusive));
 
-        var result = engine.Place(Demand("b/needs-cpx", 20, Priority.Low, Isolation.Exclusive));
+        // A 20 GiB tenant does: the GPU is repartitioned and the tenant moves to a partition of its own.
+        var moved = new PlacementEngine(FleetSnapshot.Uniform(GpuCatalog.MI300X, 1));
+        moved.Place(Demand("a/tenant", 20));
+        var placed = moved.Place(Demand("b/needs-cpx", 20, Priority.Low, Isolation.Exclusive));
 
-        Assert.Empty(result.Repartitions);
-        Assert.Empty(result.Assigned);
-        var unplaced = Assert.Single(result.Unplaced);
-        Assert.Equal(RejectionReason.Memory, unplaced.Explanation.Gpus.Single().Reason);
+        Assert.Empty(refused.Repartitions);
+        Assert.Empty(refused.Assigned);
+        Assert.Equal(RejectionReason.Memory, Assert.Single(refused.Unplaced).Explanation.Gpus.Single().Reason);
+        Assert.Equal(ComputeMode.SPX, Assert.Single(kept.Assignments("a/tenant")).ComputeMode);
+
+        Assert.Equal(new RepartitionDecision("node-mi300x-0000", 0, ComputeMode.SPX, ComputeMode.CPX), Assert.Single(placed.Repartitions));
+        Assert.Empty(placed.Preemptions);
+        Assert.Equal(("a/tenant", "b/needs-cpx"), (Assert.Single(placed.Moves).Deployment, placed.Moves[0].MovedFor));
+        Assert.Equal([(ComputeMode.CPX, 0), (ComputeMode.CPX, 1)], new[] { moved.Assignments("b/needs-cpx")[0], moved.Assignments("a/tenant")[0] }.Select(a => (a.ComputeMode, a.FirstPartition)));
     }
 
     [Fact]

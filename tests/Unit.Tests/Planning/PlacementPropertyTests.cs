@@ -60,9 +60,10 @@ public sealed class PlacementPropertyTests
             AssertPlacedAtMostOnce(end, fresh);
             AssertValidModes(end);
             AssertPreemptionsOnlyDownward(result, fresh);
+            AssertNobodyLosesAPlaceToAnEqual(result, [.. fresh, .. earlier]);
             AssertOnlyEmptiedGpusRepartitioned(start, result);
             AssertNothingNewOnUnschedulable(start, result);
-            AssertPinsHonoured(result, fresh);
+            AssertPinsHonoured(result, [.. fresh, .. earlier]);
         }, iter: 300, threads: 1);
     }
 
@@ -188,9 +189,29 @@ public sealed class PlacementPropertyTests
         }
     }
 
+    // A GPU is repartitioned (a node's memory mode changed) only when everything on it was taken off first: preempted,
+    // or moved and placed again.
+    // A replica taken off its partitions is placed again (a move), or preempted by a strictly higher priority.
+    private static void AssertNobodyLosesAPlaceToAnEqual(PlacementResult result, IReadOnlyList<PlacementDemand> demands)
+    {
+        var placedAgain = result.Assigned.Select(a => (a.Deployment, a.Replica)).ToHashSet();
+        var preempted = result.Preemptions.ToDictionary(p => (p.Deployment, p.Replica));
+        foreach (var removed in result.Removed.Where(r => !placedAgain.Contains((r.Deployment, r.Replica))))
+        {
+            Assert.True(preempted.TryGetValue((removed.Deployment, removed.Replica), out var preemption), $"{removed.Deployment}#{removed.Replica} lost its place without a preemption");
+            Assert.True(preemption.Priority < demands.Single(d => d.Deployment == preemption.PreemptedFor).Priority);
+        }
+
+        foreach (var move in result.Moves)
+        {
+            Assert.True(move.Priority <= demands.Single(d => d.Deployment == move.MovedFor).Priority, $"{move.Deployment} ({move.Priority}) moved for {move.MovedFor}");
+            Assert.Contains((move.Deployment, move.Replica), placedAgain);
+        }
+    }
+
     private static void AssertOnlyEmptiedGpusRepartitioned(FleetSnapshot start, PlacementResult result)
     {
-        var preempted = result.Preemptions.Select(p => (p.Deployment, p.Replica)).ToHashSet();
+        var preempted = result.Removed.Select(p => (p.Deployment, p.Replica)).ToHashSet();
         foreach (var repartition in result.Repartitions)
         {
             var gpu = start.Nodes.Single(n => n.Name == repartition.Node).Gpus.Single(g => g.Index == repartition.Gpu);

@@ -15,6 +15,8 @@ internal sealed class DecisionCollector
 
     public List<PreemptionDecision> Preemptions { get; } = [];
 
+    public List<MoveDecision> Moves { get; } = [];
+
     public List<UnplacedReplica> Unplaced { get; } = [];
 
     /// <summary>Replicas of one deployment share the reasons of their first refusal within a call.</summary>
@@ -22,13 +24,32 @@ internal sealed class DecisionCollector
 
     public PlacementResult ToResult()
     {
-        // A replica placed and then moved by a later preemption within the same call appears once, where it ended.
-        var removedKeys = Removed.Select(r => (r.Deployment, r.Replica, r.Node, r.Gpu, r.FirstPartition)).ToHashSet();
-        var assigned = Assigned.Where(a => !removedKeys.Contains((a.Deployment, a.Replica, a.Node, a.Gpu, a.FirstPartition))).ToList();
-        var assignedKeys = Assigned.Select(a => (a.Deployment, a.Replica, a.Node, a.Gpu, a.FirstPartition)).ToHashSet();
-        var removed = Removed.Where(r => !assignedKeys.Contains((r.Deployment, r.Replica, r.Node, r.Gpu, r.FirstPartition))).ToList();
+        // A replica placed and then moved by a later decision within the same call appears once, where it ended; one
+        // moved back to exactly where it was (same partitions, layout and bytes) did not move at all.
+        var removedKeys = Removed.Select(Key).ToHashSet();
+        var assigned = Assigned.Where(a => !removedKeys.Contains(Key(a))).ToList();
+        var assignedKeys = Assigned.Select(Key).ToHashSet();
+        var removed = Removed.Where(r => !assignedKeys.Contains(Key(r))).ToList();
         var placedLater = assigned.Select(a => (a.Deployment, a.Replica)).ToHashSet();
         var unplaced = Unplaced.Where(u => !placedLater.Contains((u.Deployment, u.Replica))).ToList();
-        return new PlacementResult(assigned, removed, Repartitions, MemoryModeChanges, Preemptions, unplaced);
+        var reallyMoved = removed.Select(r => (r.Deployment, r.Replica)).Intersect(placedLater).ToHashSet();
+        var moves = Moves.Where(m => reallyMoved.Contains((m.Deployment, m.Replica))).GroupBy(m => (m.Deployment, m.Replica)).Select(g => g.Last()).ToList();
+
+        // A GPU repartitioned twice in one call is repartitioned once, from where it was to where it ends; not at all
+        // when it ends where it was. Likewise a node's memory mode.
+        var repartitions = Repartitions
+            .GroupBy(r => (r.Node, r.Gpu))
+            .Select(g => g.First() with { To = g.Last().To })
+            .Where(r => r.From != r.To)
+            .ToList();
+        var memoryModeChanges = MemoryModeChanges
+            .GroupBy(m => m.Node)
+            .Select(g => g.First() with { To = g.Last().To })
+            .Where(m => m.From != m.To)
+            .ToList();
+        return new PlacementResult(assigned, removed, repartitions, memoryModeChanges, Preemptions, unplaced, moves);
     }
+
+    private static (string, int, string, int, int, int, Interfaces.Hardware.ComputeMode, long) Key(ReplicaAssignment a) =>
+        (a.Deployment, a.Replica, a.Node, a.Gpu, a.FirstPartition, a.Span, a.ComputeMode, a.BytesPerPartition);
 }

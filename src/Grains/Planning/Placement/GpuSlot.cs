@@ -113,13 +113,13 @@ internal sealed class GpuSlot(int id, int node, int index, int family, bool sche
         return false;
     }
 
-    public bool HoldsPriorityBelow(Priority priority)
+    public bool HoldsPriorityAtMost(Priority priority)
     {
         for (var p = 0; p < Parts; p++)
         {
             foreach (var r in _partitions[p])
             {
-                if (r.Priority < priority)
+                if (r.Priority <= priority)
                 {
                     return true;
                 }

@@ -9,19 +9,16 @@ public sealed partial class PlacementEngine
     /// An empty GPU put in <paramref name="mode"/>: one already in it, else one whose node allows it (repartition),
     /// else one on an empty node whose memory mode changes (a driver reload; the last resort). Nodes in use first.
     /// </summary>
-    private GpuSlot? OpenEmpty(DeploymentSlot slot, int family, ComputeMode mode)
+    private GpuSlot? OpenEmpty(DeploymentSlot slot, int family, ComputeMode mode, int pass)
     {
-        for (var pass = 0; pass < 2; pass++)
+        if (_empty.TryGetValue(Key(family, mode), out var same))
         {
-            if (_empty.TryGetValue(Key(family, mode), out var same))
+            foreach (var (_, id) in same)
             {
-                foreach (var (_, id) in same)
+                var gpu = _gpus[id];
+                if (Allowed(slot, gpu, pass) && _families[family].IsValid(mode, _nodes[gpu.Node].Memory))
                 {
-                    var gpu = _gpus[id];
-                    if (Allowed(slot, gpu, pass) && _families[family].IsValid(mode, _nodes[gpu.Node].Memory))
-                    {
-                        return gpu;
-                    }
+                    return gpu;
                 }
             }
         }
@@ -32,24 +29,21 @@ public sealed partial class PlacementEngine
         }
 
         GpuSlot? repartition = null;
-        for (var pass = 0; pass < 2 && repartition is null; pass++)
+        foreach (var other in Modes.Where(m => m != mode))
         {
-            foreach (var other in Modes.Where(m => m != mode))
+            if (!_empty.TryGetValue(Key(family, other), out var empties))
             {
-                if (!_empty.TryGetValue(Key(family, other), out var empties))
-                {
-                    continue;
-                }
+                continue;
+            }
 
-                foreach (var (rank, id) in empties)
+            foreach (var (rank, id) in empties)
+            {
+                var gpu = _gpus[id];
+                if (Allowed(slot, gpu, pass) && _families[family].IsValid(mode, _nodes[gpu.Node].Memory)
+                    && (repartition is null || (rank, id).CompareTo((RankOf(repartition), repartition.Id)) < 0))
                 {
-                    var gpu = _gpus[id];
-                    if (Allowed(slot, gpu, pass) && _families[family].IsValid(mode, _nodes[gpu.Node].Memory)
-                        && (repartition is null || (rank, id).CompareTo((RankOf(repartition), repartition.Id)) < 0))
-                    {
-                        repartition = gpu;
-                        break;
-                    }
+                    repartition = gpu;
+                    break;
                 }
             }
         }
@@ -64,7 +58,7 @@ public sealed partial class PlacementEngine
         foreach (var node in _nodes.Where(n => n.Reachable && n.UsedGpus == 0 && !_families[family].IsValid(mode, n.Memory)))
         {
             var target = _families[family].MemoryModes.FirstOrDefault(m => _families[family].IsValid(mode, m));
-            var gpu = node.Gpus.Select(g => _gpus[g]).FirstOrDefault(g => g.Family == family && g.Schedulable && Allowed(slot, g, 1));
+            var gpu = node.Gpus.Select(g => _gpus[g]).FirstOrDefault(g => g.Family == family && g.Schedulable && Allowed(slot, g, pass));
             if (gpu is null || node.Gpus.Any(g => !_gpus[g].Schedulable) || !_families[family].IsValid(mode, target))
             {
                 continue;

@@ -113,6 +113,7 @@ public sealed partial class PlacementEngine
     // Pass 0 keeps replicas of a deployment on different nodes; pass 1 only on different GPUs.
     private bool Allowed(DeploymentSlot slot, GpuSlot gpu, int pass) =>
         gpu.Schedulable
+        && gpu.Id != _evacuating
         && !gpu.Deployments.ContainsKey(slot.Name)
         && (slot.Demand?.Node is not { } pinned || _nodes[gpu.Node].Name == pinned)
         && (slot.Demand?.Gpu is not { } pinnedGpu || gpu.Index == pinnedGpu)

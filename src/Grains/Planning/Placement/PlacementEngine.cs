@@ -78,9 +78,10 @@ public sealed partial class PlacementEngine
                         index++;
                     }
 
-                    var reservation = new SlotReservation(r.Deployment, index, slot.Id, r.FirstPartition, r.Span, r.BytesPerPartition, r.Priority, r.Isolation, 0, true);
+                    var reservation = new SlotReservation(r.Deployment, index, slot.Id, r.FirstPartition, r.Span, r.BytesPerPartition, r.Priority, r.Isolation, r.KvBytes, r.FullKv);
                     deployment.Replicas[index] = reservation;
                     deployment.Priority = r.Priority;
+                    deployment.Demand ??= r.Demand;
                     Apply(reservation);
                 }
             }
@@ -158,7 +159,7 @@ public sealed partial class PlacementEngine
             g.Mode,
             g.PartitionBytes,
             g.Schedulable,
-            [.. g.Reservations().Select(r => new PlanningReservation(r.Deployment, r.Replica, r.First, r.Span, r.Bytes, r.Priority, r.Isolation))]))]))]);
+            [.. g.Reservations().Select(r => new PlanningReservation(r.Deployment, r.Replica, r.First, r.Span, r.Bytes, r.Priority, r.Isolation, r.Kv, r.FullKv, _deployments.GetValueOrDefault(r.Deployment)?.Demand))]))]))]);
 
     /// <summary>The smallest fraction of a GPU (½ for a DPX partition, ¼ for two CPX partitions…) of its family that holds the replica with <paramref name="kvBytes"/> of KV cache.</summary>
     public static double SmallestFraction(GpuFamily family, long deviceBytes, ReplicaSize size, int maxTensorParallel, long kvBytes, SizingOptions sizing)
@@ -223,16 +224,25 @@ public sealed partial class PlacementEngine
         }
     }
 
+    /// <summary>
+    /// Places one replica: on different nodes from its siblings where the fleet allows (every way is tried that way
+    /// first), else on a different GPU; failing that, by making room (<see cref="TryMakeRoom"/>).
+    /// </summary>
     private bool PlaceReplica(DeploymentSlot slot, int replica, bool allowPreemption)
     {
         var demand = slot.Demand!;
-        var placed = demand.Isolation == Isolation.Exclusive ? TryExclusive(slot, replica) : TryShared(slot, replica);
-        if (!placed && allowPreemption)
+        var placed = false;
+        for (var pass = 0; pass < 2 && !placed; pass++)
         {
-            placed = TryPreempt(slot, replica);
+            placed = demand.Isolation == Isolation.Exclusive ? TryExclusive(slot, replica, pass) : TryShared(slot, replica, pass);
         }
 
-        if (!placed)
+        if (!placed && allowPreemption)
+        {
+            placed = TryMakeRoom(slot, replica);
+        }
+
+        if (!placed && !InTrial)
         {
             _collector.Unplaced.Add(new UnplacedReplica(demand.Deployment, replica, Explain(slot, replica)));
         }

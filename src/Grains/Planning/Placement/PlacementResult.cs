@@ -1,8 +1,9 @@
 namespace GpuSharing.Grains.Planning.Placement;
 
 /// <summary>
-/// What one engine call decided. Replicas that moved because another was preempted show up as removed and assigned
-/// again; <see cref="Removed"/> lists every reservation the plan takes away (preemptions, scale-downs, replaced specs).
+/// What one engine call decided. Replicas moved to make room show up as removed and assigned again (and in
+/// <see cref="Moves"/>); <see cref="Removed"/> lists every reservation the plan takes away (preemptions, moves,
+/// scale-downs, replaced specs); <see cref="Preemptions"/> only those that lost their place.
 /// </summary>
 public sealed record PlacementResult(
     IReadOnlyList<ReplicaAssignment> Assigned,
@@ -10,4 +11,8 @@ public sealed record PlacementResult(
     IReadOnlyList<RepartitionDecision> Repartitions,
     IReadOnlyList<MemoryModeDecision> MemoryModeChanges,
     IReadOnlyList<PreemptionDecision> Preemptions,
-    IReadOnlyList<UnplacedReplica> Unplaced);
+    IReadOnlyList<UnplacedReplica> Unplaced,
+    IReadOnlyList<MoveDecision>? Moves = null)
+{
+    public IReadOnlyList<MoveDecision> Moves { get; init; } = Moves ?? [];
+}
