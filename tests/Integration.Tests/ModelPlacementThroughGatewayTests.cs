@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using GpuSharing.TestSupport;
 
@@ -63,6 +64,49 @@ public sealed class ModelPlacementThroughGatewayTests
     }
 
     [Fact]
+    public async Task Five_deployments_applied_in_an_unlucky_order_converge_to_what_the_plan_places_on_one_GPU()
+    {
+        using var device = new FakeAmdSmiDevice("7.0.0", "MI300X:1");
+        await using var cluster = await ClusterEnvironment.StartWithFakeAmdSmiAsync(device);
+        (string Name, object Spec)[] unlucky =
+        [
+            ("team-b/qwen-05b", new { model = "qwen2.5-0.5b", priority = "low" }),
+            ("team-a/qwen-15b", new { model = "qwen2.5-1.5b", priority = "medium" }),
+            ("prod/llama-8b", new { model = "llama-3.1-8b", precision = "fp8", priority = "high" }),
+            ("team-a/qwen-7b", new { model = "qwen2.5-7b", priority = "medium" }),
+            ("team-b/mistral", new { model = "mistral-7b", precision = "int4", priority = "low" }),
+        ];
+
+        foreach (var (name, spec) in unlucky)
+        {
+            await PutAsync(cluster, name, spec);
+        }
+
+        var plan = JsonNode.Parse(await (await cluster.Http.PostAsJsonAsync(
+            "/api/v1/plan",
+            new
+            {
+                deployments = unlucky.Select(d => Merge(d.Name, d.Spec)).ToArray(),
+                fleet = new[] { new { model = "MI300X", count = 1 } },
+            },
+            TestContext.Current.CancellationToken)).Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+        var models = await cluster.WaitForAsync(
+            "/api/v1/models",
+            m => m.AsArray().Count == 5 && m.AsArray().All(d => Text(d!, "status") == "Placed"),
+            TimeSpan.FromSeconds(90));
+        var gpu = await cluster.GetJsonAsync("/api/v1/gpus/node-1/0");
+
+        // The plan places all five on the one GPU; so does the live system, in QPX, the high replica alone on its partition.
+        Assert.All(plan["deployments"]!.AsArray(), d => Assert.Single(d!["placements"]!.AsArray()));
+        Assert.Equal(1, plan["gpusUsed"]!.GetValue<int>());
+        Assert.All(models.AsArray(), m => Assert.Single(m!["placements"]!.AsArray()));
+        Assert.Equal("QPX", Text(gpu, "computeMode"));
+        var high = (await cluster.GetJsonAsync("/api/v1/models/prod/llama-8b"))["placements"]![0]!["partition"]!.GetValue<int>();
+        Assert.Equal(["prod/llama-8b"], Holders(gpu["partitions"]![high]));
+        Assert.Equal(5, gpu["partitions"]!.AsArray().SelectMany(Holders).Distinct().Count());
+    }
+
+    [Fact]
     public async Task Deleting_a_deployment_releases_its_partitions_and_lets_the_waiting_one_in()
     {
         using var device = new FakeAmdSmiDevice("7.0.0", "MI300X:1");
@@ -111,6 +155,14 @@ public sealed class ModelPlacementThroughGatewayTests
         var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"PUT {deployment} → {(int)response.StatusCode}: {body}");
         return JsonNode.Parse(body)!;
+    }
+
+    private static JsonObject Merge(string deployment, object spec)
+    {
+        var item = JsonSerializer.SerializeToNode(spec)!.AsObject();
+        item["namespace"] = deployment.Split('/')[0];
+        item["name"] = deployment.Split('/')[1];
+        return item;
     }
 
     private static IEnumerable<string> Holders(JsonNode? partition) =>

@@ -4,8 +4,10 @@ namespace GpuSharing.Grains.Interfaces.Partitions;
 
 /// <summary>
 /// Bytes of a partition's VRAM held for one replica of a deployment (<c>namespace/name</c>). A replica spans
-/// <see cref="Span"/> partitions of its GPU from <see cref="FirstPartition"/> under tensor parallelism; its priority
-/// isolation and the deployment's placement revision travel with it, so that the fleet's reservations alone say what may be preempted and what is alone.
+/// <see cref="Span"/> partitions of its GPU from <see cref="FirstPartition"/> under tensor parallelism. Everything the
+/// replica's placement and binding were computed from travels with it — priority, isolation, the deployment's
+/// placement revision, the KV cache it was given and the request it was placed for — so that the fleet's reservations
+/// alone say what may be preempted or moved, and an engine rebuilt from them binds the replica exactly as before.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("gpusharing.PartitionReservation")]
 public sealed record PartitionReservation(
@@ -16,4 +18,7 @@ public sealed record PartitionReservation(
     Isolation Isolation = Isolation.Shared,
     int FirstPartition = 0,
     int Span = 1,
-    long Revision = 0);
+    long Revision = 0,
+    long KvCacheBytes = 0,
+    bool FullKvCache = true,
+    PlacementRequest? Request = null);

@@ -10,7 +10,9 @@ using GpuSharing.Grains.Interfaces.Partitions;
 using GpuSharing.Grains.Interfaces.Placement;
 using GpuSharing.Grains.Planning.Placement;
 using GpuSharing.Grains.Planning.Sizing;
+using GpuSharing.Grains.Planning.WhatIf;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace GpuSharing.Grains.Placement;
 
@@ -24,7 +26,7 @@ namespace GpuSharing.Grains.Placement;
 /// Nothing is persisted here: the fleet is the state, and model grains ask again while they are not placed.
 /// </summary>
 [ControlPlanePlacement]
-public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementGrain> logger) : Grain, IPlacementGrain
+public sealed partial class PlacementGrain(TimeProvider time, IOptions<PlacementOptions> options, ILogger<PlacementGrain> logger) : Grain, IPlacementGrain
 {
     private static readonly TimeSpan FleetMaxAge = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan JobPoll = TimeSpan.FromMilliseconds(500);
@@ -46,6 +48,16 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
         // This grain keeps the waiting requests in memory only; a new activation asks every deployment that still
         // waits to submit itself again (the index calls them one-way, so this activation never waits on them).
         _ = GrainFactory.GetGrain<IModelIndexGrain>(this.GetPrimaryKeyString()).ResumeAsync();
+        if (options.Value.ConsolidationInterval > TimeSpan.Zero)
+        {
+            this.RegisterGrainTimer(static (self, ct) => self.ConsolidateAsync(ct), this, new GrainTimerCreationOptions
+            {
+                DueTime = options.Value.ConsolidationInterval,
+                Period = options.Value.ConsolidationInterval,
+                KeepAlive = true,
+            });
+        }
+
         return Task.CompletedTask;
     }
 
@@ -90,71 +102,34 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
 
     public async Task<PlanResult> PlanAsync(PlanRequest request, CancellationToken cancellationToken = default)
     {
-        FleetSnapshot fleet;
-        if (request.Fleet is { Count: > 0 } groups)
-        {
-            var families = new List<(GpuFamily, int)>();
-            foreach (var group in groups)
-            {
-                var family = GpuCatalog.Find(group.Model)
-                    ?? throw new ArgumentException($"'{group.Model}' is not a GPU we partition (known: {string.Join(", ", GpuCatalog.All.Select(f => f.Name))}).");
-                families.Add((family, group.Count));
-            }
-
-            fleet = FleetSnapshot.Mixed(families, prefix: "hypothetical");
-        }
-        else
+        if (request.Fleet is not { Count: > 0 })
         {
             await EnsureFleetAsync(cancellationToken);
-            fleet = _engine.Snapshot();
         }
 
-        var planned = new List<PlannedDeployment>();
-        var demands = new List<PlacementDemand>();
-        var sizings = new Dictionary<string, SizingResult>(StringComparer.Ordinal);
-        foreach (var item in request.Deployments)
+        return WhatIfPlanner.Plan(request, _engine.Snapshot());
+    }
+
+    /// <summary>
+    /// Undoes what arrival order did (<see cref="PlacementEngine.Consolidate"/>) while nothing else is going on: no
+    /// repartition running. Its moves are carried out like any decision.
+    /// </summary>
+    private async Task ConsolidateAsync(CancellationToken cancellationToken)
+    {
+        if (_jobs.Count > 0)
         {
-            var name = $"{item.Namespace}/{item.Name}";
-            try
-            {
-                var sizing = ModelSizer.Size(item.Spec);
-                sizings[name] = sizing;
-                demands.Add(new PlacementDemand(name, item.Spec.Replicas, item.Spec.Priority, item.Spec.EffectiveIsolation, sizing.Replica, sizing.MaxTensorParallel, item.Spec.Node, item.Spec.Gpu));
-            }
-            catch (SizingException ex)
-            {
-                planned.Add(new PlannedDeployment(item.Namespace, item.Name, ex.Message, ex.Field, ex.IsInvalidInput, null, [], []));
-            }
+            return;
         }
 
-        var engine = new PlacementEngine(fleet);
-        var result = engine.PlaceAll(demands);
-        foreach (var item in request.Deployments)
+        await EnsureFleetAsync(cancellationToken);
+        var result = _engine.Consolidate();
+        if (result.Assigned.Count == 0 && result.Removed.Count == 0)
         {
-            var name = $"{item.Namespace}/{item.Name}";
-            if (!sizings.TryGetValue(name, out var sizing))
-            {
-                continue;
-            }
-
-            var placements = engine.Assignments(name).Select(a => Placement(a, [])).ToList();
-            var unplaced = result.Unplaced.Where(u => u.Deployment == name).Select(u => new UnplacedReplicaInfo(u.Replica, u.Explanation)).ToList();
-            planned.Add(new PlannedDeployment(item.Namespace, item.Name, null, null, false, VllmBinding.Breakdown(sizing), [.. placements.Select(p => p with { Binding = VllmBinding.Build(sizing, p) })], unplaced));
+            return;
         }
 
-        var bounds = PlacementBounds.Compute(engine, demands);
-        var memoryChanges = result.MemoryModeChanges.ToDictionary(m => m.Node, m => m.To, StringComparer.Ordinal);
-        return new PlanResult(
-            planned,
-            [.. result.Repartitions.Select(r => new PlannedRepartition(r.Node, r.Gpu, r.From, r.To, memoryChanges.TryGetValue(r.Node, out var memory) ? memory : null))],
-            [.. result.Preemptions.Select(p => new PlannedPreemption(p.Deployment, p.Replica, p.Priority, p.Node, p.Gpu, p.PreemptedFor))],
-            engine.GpusUsed,
-            engine.GpuCount,
-            bounds.Bound,
-            "⌈Σ exclusive f(r) + Σ shared mem(r)/HBM⌉",
-            bounds.Volume,
-            bounds.Slots,
-            request.Fleet is { Count: > 0 });
+        LogConsolidated(logger, result.Moves.Count, result.Preemptions.Count, result.Repartitions.Count);
+        await ExecuteAsync(result, focus: null, cancellationToken);
     }
 
     // ---- executing decisions --------------------------------------------------------------------------------------
@@ -163,9 +138,19 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
     /// Carries out an engine decision: releases what it took away, reserves what it placed on GPUs already in the right
     /// layout, turns the rest into repartition jobs, and tells the model grains of every other deployment it touched.
     /// </summary>
-    private async Task<Dictionary<string, PlacementUpdate>> ExecuteAsync(PlacementResult result, string focus, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, PlacementUpdate>> ExecuteAsync(PlacementResult result, string? focus, CancellationToken cancellationToken)
     {
-        var affected = new HashSet<string>(StringComparer.Ordinal) { focus };
+        var affected = new HashSet<string>(StringComparer.Ordinal);
+        if (focus is not null)
+        {
+            affected.Add(focus);
+        }
+
+        foreach (var move in result.Moves)
+        {
+            LogMoved(logger, move.Deployment, move.Replica, move.Node, move.Gpu, move.MovedFor);
+        }
+
         var preemptedBy = result.Preemptions.ToDictionary(p => (p.Deployment, p.Replica), p => p.PreemptedFor);
         foreach (var removed in result.Removed)
         {
@@ -214,7 +199,7 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
         {
             var by = preemptedBy.Where(p => p.Key.Deployment == deployment).Select(p => p.Value).FirstOrDefault();
             updates[deployment] = Update(deployment, by);
-            if (deployment != focus)
+            if (!string.Equals(deployment, focus, StringComparison.Ordinal))
             {
                 Notify(updates[deployment]);
             }
@@ -237,7 +222,10 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
                 assignment.Isolation,
                 assignment.FirstPartition,
                 assignment.Span,
-                _revisions.GetValueOrDefault(assignment.Deployment));
+                _revisions.GetValueOrDefault(assignment.Deployment),
+                assignment.KvBytes,
+                assignment.FullKv,
+                _requests.GetValueOrDefault(assignment.Deployment));
             var outcome = await Partition(assignment.Node, assignment.Gpu, partition).ReserveAsync(reservation, cancellationToken);
             if (!outcome.Succeeded)
             {
@@ -504,7 +492,13 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
                         .Select(r =>
                         {
                             revisions[r.Deployment] = r.Revision;
-                            return new PlanningReservation(r.Deployment, r.Replica, r.FirstPartition, r.Span, r.Bytes, r.Priority, r.Isolation);
+                            if (r.Request is { } placedFor && placedFor.Revision == r.Revision)
+                            {
+                                _requests.TryAdd(r.Deployment, placedFor);
+                            }
+
+                            var demand = r.Request is { } request && request.Revision == r.Revision ? Demand(request) : null;
+                            return new PlanningReservation(r.Deployment, r.Replica, r.FirstPartition, r.Span, r.Bytes, r.Priority, r.Isolation, r.KvCacheBytes, r.FullKvCache, demand);
                         })];
                 }
 
@@ -569,6 +563,12 @@ public sealed partial class PlacementGrain(TimeProvider time, ILogger<PlacementG
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Fleet read: {Nodes} node(s), {Gpus} GPU(s), {Deployments} deployment(s) holding reservations")]
     private static partial void LogFleetRead(ILogger logger, int nodes, int gpus, int deployments);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Moved {Deployment} replica {Replica} to {Node}/{Gpu} to make room ({Reason})")]
+    private static partial void LogMoved(ILogger logger, string deployment, int replica, string node, int gpu, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consolidated the fleet: {Moves} replica(s) moved, {Preemptions} preempted, {Repartitions} GPU(s) repartitioned")]
+    private static partial void LogConsolidated(ILogger logger, int moves, int preemptions, int repartitions);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Released {Deployment}")]
     private static partial void LogReleased(ILogger logger, string deployment);

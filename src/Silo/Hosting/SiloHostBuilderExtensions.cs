@@ -4,6 +4,7 @@ using Azure.Data.Tables;
 using GpuSharing.Grains;
 using GpuSharing.Grains.Hardware;
 using GpuSharing.Grains.Hardware.AmdSmi;
+using GpuSharing.Grains.Placement;
 using GpuSharing.Silo.Configuration;
 using GpuSharing.Silo.Health;
 using Orleans.Configuration;
@@ -26,6 +27,7 @@ public static class SiloHostBuilderExtensions
         builder.Services.AddValidatedOptions<SiloHostOptions>(SiloHostOptions.SectionName);
         builder.Services.AddValidatedOptions<NodeOptions>(NodeOptions.SectionName);
         builder.Services.AddValidatedOptions<AmdSmiOptions>(AmdSmiOptions.SectionName);
+        builder.Services.AddValidatedOptions<PlacementOptions>(PlacementOptions.SectionName);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
         builder.Services.AddHealthChecks().AddCheck<SiloActiveHealthCheck>("silo", tags: ["ready"]);
         if (host.HostsNode)

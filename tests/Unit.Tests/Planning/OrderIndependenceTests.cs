@@ -3,6 +3,8 @@ using GpuSharing.Grains.Hardware.Catalog;
 using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Planning.Placement;
 using GpuSharing.Grains.Planning.Sizing;
+using GpuSharing.Grains.Planning.WhatIf;
+using GpuSharing.Grains.Interfaces.Placement;
 
 namespace GpuSharing.Unit.Tests.Planning;
 
@@ -63,6 +65,55 @@ public sealed class OrderIndependenceTests
                 $"live places {livePlaced}, the plan {planPlaced}\nlive {Describe(live)}\nplan {Describe(plan)}");
             Assert.True(livePlaced != planPlaced || live.GpusUsed <= plan.GpusUsed + 1, $"live uses {live.GpusUsed} GPUs, the plan {plan.GpusUsed}\nlive {Describe(live)}\nplan {Describe(plan)}");
         }, iter: 300, threads: 1);
+    }
+
+    [Fact]
+    public void The_plan_API_is_never_more_pessimistic_than_the_live_path_applying_the_same_set()
+    {
+        Gen.Select(Specs, Gen.Int[1, 6], Gen.Bool).Sample((specs, gpus, mi355) =>
+        {
+            var request = new PlanRequest(
+                [.. specs.Select((spec, i) => new PlanDeployment("ns", $"d{i}", spec))],
+                [new PlanFleetGroup(mi355 ? "MI355X" : "MI300X", gpus)]);
+
+            var plan = WhatIfPlanner.Plan(request, new FleetSnapshot([]));
+
+            // The live path: the same deployments applied one at a time as listed, then converged over time.
+            var live = new PlacementEngine(WhatIfPlanner.Hypothetical(request.Fleet!), Sizing);
+            var demands = request.Deployments.Select(d => Demand($"{d.Namespace}/{d.Name}", d.Spec)).ToList();
+            foreach (var demand in demands)
+            {
+                live.Place(demand);
+            }
+
+            live.Converge(demands);
+
+            int Planned(Priority priority) => plan.Deployments.Where(d => d.Error is null && specs[int.Parse(d.Name[1..], System.Globalization.CultureInfo.InvariantCulture)].Priority == priority).Sum(d => d.Placements.Count);
+            var planned = (Planned(Priority.High), Planned(Priority.Medium), Planned(Priority.Low));
+            var livePlaced = Placed(live, demands);
+            Assert.True(planned.CompareTo(livePlaced) >= 0, $"the plan places {planned}, the live path {livePlaced}");
+            Assert.True(planned.CompareTo(livePlaced) > 0 || plan.GpusUsed <= live.GpusUsed, $"the plan uses {plan.GpusUsed} GPUs, the live path {live.GpusUsed}");
+        }, iter: 100, threads: 1);
+    }
+
+    private static readonly string[] Models = ["qwen2.5-0.5b", "qwen2.5-7b", "qwen2.5-14b", "qwen2.5-32b", "llama-3.1-8b", "llama-3.1-70b", "mistral-7b", "phi-3-mini", "gemma-2-27b"];
+
+    private static readonly Gen<DeploymentSpec[]> Specs =
+        Gen.Select(Gen.Int[0, Models.Length - 1], Gen.Int[0, 2], Gen.Int[0, 2], Gen.Int[1, 2], Gen.Int[0, 2])
+        .Select((model, precision, priority, replicas, isolation) => new DeploymentSpec(
+            Models[model],
+            precision switch { 0 => Precision.Bf16, 1 => Precision.Fp8, _ => Precision.Int4 },
+            null,
+            null,
+            replicas,
+            (Priority)priority,
+            isolation switch { 0 => Isolation.Exclusive, 1 => Isolation.Shared, _ => null }))
+        .Array[1, 8];
+
+    private static PlacementDemand Demand(string name, DeploymentSpec spec)
+    {
+        var sizing = ModelSizer.Size(spec, Sizing);
+        return new PlacementDemand(name, spec.Replicas, spec.Priority, spec.EffectiveIsolation, sizing.Replica, sizing.MaxTensorParallel);
     }
 
     /// <summary>

@@ -5,8 +5,8 @@ namespace GpuSharing.Grains.Planning.Placement;
 /// <summary>
 /// Making room for a replica that fits nowhere as things stand, on a GPU that holds others: taking off replicas of
 /// strictly lower priority (preemption) and replicas of no higher priority that get a place again in the same decision
-/// (a move). A replica of the same or higher priority never loses its place; a GPU is repartitioned (or a node's memory
-/// mode changed) only when everything on it is taken off this way. The engine tries the most promising candidates in
+/// (a move). A replica of the same or higher priority never loses its place nor KV cache; a GPU is repartitioned (or a
+/// node's memory mode changed) only when everything on it is taken off this way. The engine tries the most promising candidates in
 /// full — evict, repartition, place the replica, place the evicted ones again — scores what each comes to
 /// (<see cref="RoomOutcome"/>) and rolls it back, then carries out the best. So a GPU emptied by preemption takes the
 /// layout that suits the replica and the ones it evicted (QPX for an exclusive 8B beside two small shared models, not
@@ -125,6 +125,11 @@ public sealed partial class PlacementEngine
             var moved = victimSlot!.Replicas[victim.Replica];
             if (!moved.FullKv && victim.FullKv)
             {
+                if (victim.Priority >= demand.Priority)
+                {
+                    return null; // a replica of the replica's own priority is moved only whole, with the KV cache it had
+                }
+
                 shrunk++;
             }
 
