@@ -1,40 +1,99 @@
 #!/usr/bin/env bash
-# Runs every test: unit (parsers on every amd-smi fixture, catalog, simulation, process runner), grains (in-process
-# cluster), integration (silo, gateway and fake amd-smi as real processes; a multi-silo cluster on Azurite).
-# Installs Azurite (npm ci) for the tests that start it, builds, runs `dotnet test` on the solution, and prints the
-# totals read from the test results as one line: "N passed, N failed, N skipped".
+# Runs every test: unit (parsers on every amd-smi fixture, catalog, simulation, process runner, placement properties),
+# grains (in-process clusters), KServe (watcher against the fake API server), integration (silos, gateway, run.sh and
+# the fake amd-smi as real processes; a multi-silo cluster on Azurite).
+# Installs Azurite (npm ci) for the tests that start it, builds once (Release, the build ./run.sh runs), runs the test
+# projects — the integration tests, which mostly wait on processes, beside the in-process ones, which run one after
+# another — shows progress, and prints the totals read from the test results as one line: "N passed, N failed, N skipped".
+# Extra arguments go to every `dotnet test` (e.g. --filter).
 set -uo pipefail
 cd "$(dirname "$0")"
 
 RESULTS=.run/test-results
+CONFIGURATION=Release
 mkdir -p .run
 rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
+started=$(date +%s)
+elapsed() { local s=$(( $(date +%s) - started )); printf '%d:%02d' $((s / 60)) $((s % 60)); }
+say() { printf '[%s] %s\n' "$(elapsed)" "$*"; }
 
 command -v dotnet >/dev/null || { echo "test.sh: the .NET SDK (dotnet) is required" >&2; exit 1; }
 command -v npm >/dev/null || { echo "test.sh: Node.js and npm are required (for Azurite)" >&2; exit 1; }
+[ -d ../shared/fixtures ] || { echo "test.sh: the tests read ../shared/fixtures (a sibling of this repository); it is missing" >&2; exit 1; }
 if [ ! -f tools/azurite/node_modules/.package-lock.json ] || [ tools/azurite/package-lock.json -nt tools/azurite/node_modules/.package-lock.json ]; then
+  say "installing Azurite (npm ci)…"
   (cd tools/azurite && npm ci --no-audit --no-fund --loglevel=error) || { echo "test.sh: npm ci failed" >&2; exit 1; }
 fi
 
-dotnet build Orleans.sln --nologo -v quiet -clp:ErrorsOnly || { echo "0 passed, 1 failed (the build failed)"; exit 1; }
-# One project after another (each writes its own report): on two cores, parallel test hosts only fight for CPU.
+say "building (dotnet build -c $CONFIGURATION)…"
+dotnet build Orleans.sln -c "$CONFIGURATION" --nologo -v quiet -clp:ErrorsOnly || { echo "0 passed, 1 failed (the build failed)"; exit 1; }
+say "built"
+
+counts() { # passed failed skipped of one report
+  grep -ho "<Counters [^>]*>" "$@" 2>/dev/null | awk '
+    { for (i = 1; i <= NF; i++) { split($i, kv, "="); gsub(/"/, "", kv[2]); c[kv[1]] += kv[2] } }
+    END { printf "%d %d %d", c["passed"], c["failed"] + c["error"] + c["timeout"] + c["aborted"], c["notExecuted"] }'
+}
+
+run_project() {
+  local project=$1 name; name=$(basename "$project" .csproj)
+  local begun; begun=$(date +%s)
+  say "$name: running"
+  dotnet test "$project" -c "$CONFIGURATION" --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" --results-directory "$RESULTS" "${extra[@]}" \
+    >"$RESULTS/$name.log" 2>&1
+  local rc=$?
+  read -r p f s <<<"$(counts "$RESULTS/$name.trx")"
+  say "$name: ${p:-0} passed, ${f:-0} failed, ${s:-0} skipped in $(( $(date +%s) - begun )) s$([ $rc -ne 0 ] && echo " — see $RESULTS/$name.log")"
+  if [ $rc -ne 0 ]; then
+    grep -E '^\s+Failed ' "$RESULTS/$name.log" | head -n 20
+  fi
+  return $rc
+}
+
+extra=("$@")
+projects=$(find tests -name '*.Tests.csproj' | sort)
+background=$(printf '%s\n' $projects | grep 'Integration.Tests.csproj' || true)
+foreground=$(printf '%s\n' $projects | grep -v 'Integration.Tests.csproj')
 status=0
-projects=0
-for project in $(find tests -name '*.Tests.csproj' | sort); do
-  projects=$((projects + 1))
-  name=$(basename "$project" .csproj)
-  dotnet test "$project" --no-build --nologo --logger "trx;LogFileName=$name.trx" --results-directory "$RESULTS" "$@" || status=1
+
+pids=()
+for project in $background; do
+  run_project "$project" & pids+=($!)
 done
 
-reports=$(find "$RESULTS" -name '*.trx' 2>/dev/null | wc -l)
-totals=$(find "$RESULTS" -name '*.trx' -exec grep -ho '<Counters [^>]*>' {} + 2>/dev/null | awk '
-  { for (i = 1; i <= NF; i++) { split($i, kv, "="); gsub(/"/, "", kv[2]); c[kv[1]] += kv[2] } }
-  END { printf "%d %d %d", c["passed"], c["failed"] + c["error"] + c["timeout"] + c["aborted"], c["notExecuted"] }')
-read -r passed failed skipped <<<"${totals:-0 0 0}"
-if [ "$reports" -lt "$projects" ]; then
-  echo "test.sh: only $reports of $projects test projects wrote results" >&2
-  failed=$((failed + projects - reports))
-  [ "$status" -eq 0 ] && status=1
+# A heartbeat while anything runs, so that a long stretch is never silent.
+(
+  while sleep 30; do
+    line=""
+    for log in "$RESULTS"/*.log; do
+      [ -f "$log" ] || continue
+      name=$(basename "$log" .log)
+      [ -f "$RESULTS/$name.trx" ] && continue
+      line="$line $name $(grep -cE '^\s+(Passed|Failed|Skipped) ' "$log") tests done;"
+    done
+    [ -n "$line" ] && say "still running:$line"
+  done
+) & heartbeat=$!
+
+for project in $foreground; do
+  run_project "$project" || status=1
+done
+for pid in "${pids[@]}"; do
+  wait "$pid" || status=1
+done
+kill "$heartbeat" 2>/dev/null
+wait "$heartbeat" 2>/dev/null
+
+projects_count=$(printf '%s\n' $projects | grep -c .)
+reports=$(find "$RESULTS" -name '*.trx' | wc -l)
+read -r passed failed skipped <<<"$(counts "$RESULTS"/*.trx)"
+if [ "$reports" -lt "$projects_count" ]; then
+  echo "test.sh: only $reports of $projects_count test projects wrote results" >&2
+  failed=$((failed + projects_count - reports))
+  status=1
 fi
+say "all tests done"
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

@@ -95,7 +95,17 @@ public sealed class ClusterEnvironment : IAsyncDisposable
 
     public async Task<JsonNode> GetJsonAsync(string path)
     {
-        var response = await Http.GetAsync(path, TestContext.Current.CancellationToken);
+        HttpResponseMessage response;
+        try
+        {
+            response = await Http.GetAsync(path, TestContext.Current.CancellationToken);
+        }
+        catch (TaskCanceledException ex) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
+        {
+            // A request that hangs until the client gives up: say what every process said meanwhile.
+            throw new TimeoutException($"GET {path} got no answer within {Http.Timeout}.\n{Logs()}", ex);
+        }
+
         var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.True(response.IsSuccessStatusCode, $"GET {path} → {(int)response.StatusCode}: {body}");
         return JsonNode.Parse(body)!;
