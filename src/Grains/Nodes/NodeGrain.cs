@@ -275,6 +275,7 @@ public sealed partial class NodeGrain(
                     // The requested GPU gets its target; the others keep their compute mode where it is still valid.
                     var compute = index == operation.RequestedGpu ? operation.Target.ComputeMode : previousCompute[index];
                     var valid = compute is { } c && State.Gpus[index].Capabilities.Supports(c, operation.Target.MemoryMode) ? compute : null;
+                    await StepAsync(GpuState.Verifying, $"GPU {index}: re-reading the device in {operation.Target.MemoryMode}{(valid is { } mode ? $", compute mode {mode}" : string.Empty)}.", cancellationToken);
                     var completed = await Gpu(index).CompleteNodeOperationAsync(operation.Id, operation.Target.MemoryMode, valid, OperationStatus.Succeeded, null, cancellationToken);
 
                     // The operation ends only once every GPU's verified view is here, not when its one-way report lands.
