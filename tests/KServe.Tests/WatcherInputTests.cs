@@ -11,7 +11,7 @@ namespace GpuSharing.KServe.Tests;
 /// <c>Invalid: …</c> status, reserves nothing, and the watcher goes on with the other objects. KServe's own examples
 /// (the fixtures) are accepted.
 /// </summary>
-public sealed class WatcherInputTests
+public sealed class WatcherInputTests(SharedWatcherEnvironment shared) : IClassFixture<SharedWatcherEnvironment>
 {
     public static TheoryData<string, string, string> BadAnnotations => new()
     {
@@ -39,20 +39,22 @@ public sealed class WatcherInputTests
     [MemberData(nameof(BadAnnotations))]
     public async Task A_bad_annotation_is_reported_on_the_object_and_reserves_nothing(string annotation, string value, string expected)
     {
-        await using var env = await KServeEnvironment.StartAsync(("node-a", "MI300X:1"));
-        await env.StartWatcherAsync();
+        // One watcher and cluster for every case (they start in seconds, the cases take milliseconds); each case in a
+        // namespace of its own.
+        var env = shared.Environment;
+        var ns = shared.NextNamespace();
 
-        env.Create("team-a", "bad", "Qwen/Qwen2.5-0.5B", new Dictionary<string, string> { [annotation] = value });
-        env.Create("team-a", "good", "Qwen/Qwen2.5-0.5B");
-        var bad = await env.WaitForAsync("team-a", "bad", s => KServeEnvironment.Status(s)?.StartsWith("Invalid:", StringComparison.Ordinal) == true);
-        await env.WaitForAsync("team-a", "good", s => KServeEnvironment.Status(s) == "Placed");
+        env.Create(ns, "bad", "Qwen/Qwen2.5-0.5B", new Dictionary<string, string> { [annotation] = value });
+        env.Create(ns, "good", "Qwen/Qwen2.5-0.5B");
+        var bad = await env.WaitForAsync(ns, "bad", s => KServeEnvironment.Status(s)?.StartsWith("Invalid:", StringComparison.Ordinal) == true);
+        await env.WaitForAsync(ns, "good", s => KServeEnvironment.Status(s) == "Placed");
 
         Assert.Contains(expected, KServeEnvironment.Status(bad), StringComparison.Ordinal);
-        var warning = Assert.Single(env.Events("team-a", "bad"));
+        var warning = Assert.Single(env.Events(ns, "bad"));
         Assert.Equal(("Warning", "Invalid"), (warning.Type, warning.Reason));
         Assert.Contains(expected, warning.Message, StringComparison.Ordinal);
         Assert.False(KServeEnvironment.HasFinalizer(bad));
-        Assert.Null(await env.Hardware.Model("team-a/bad").GetAsync());
+        Assert.Null(await env.Hardware.Model($"{ns}/bad").GetAsync());
     }
 
     [Fact]

@@ -6,11 +6,8 @@ namespace GpuSharing.Fakes.AmdSmi;
 /// <summary>The fake device: ROCm version it behaves like, platform, modes, processes and queued faults.</summary>
 internal sealed class FakeState
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    /// <summary>How the fake writes its output: indented, as amd-smi does.</summary>
+    public static readonly JsonSerializerOptions Json = FakeJson.Default.Options;
 
     public string Rocm { get; set; } = "7.0.0";
 

@@ -25,7 +25,7 @@ internal sealed class FakeStore : IDisposable
             try
             {
                 var fileLock = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                var state = JsonSerializer.Deserialize<FakeState>(File.ReadAllText(path), FakeState.Json)
+                var state = JsonSerializer.Deserialize(File.ReadAllText(path), FakeJson.Default.FakeState)
                     ?? throw new InvalidDataException($"{path} is empty.");
                 return new FakeStore(path, fileLock, state);
             }
@@ -39,7 +39,7 @@ internal sealed class FakeStore : IDisposable
     public void Save()
     {
         var temporary = _path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(State, FakeState.Json));
+        File.WriteAllText(temporary, JsonSerializer.Serialize(State, FakeJson.Default.FakeState));
         File.Move(temporary, _path, overwrite: true);
     }
 
