@@ -218,6 +218,7 @@ public sealed partial class NodeGrain(
         foreach (var gpu in gpus)
         {
             var result = await Gpu(gpu.Index).BeginNodeOperationAsync(operation, cancellationToken);
+            await ReportGpuAsync(result.View); // the answer's view, not the one-way report that may still be on its way
             if (result.Succeeded)
             {
                 begun.Add(gpu.Index);
@@ -232,7 +233,7 @@ public sealed partial class NodeGrain(
         {
             foreach (var index in begun)
             {
-                await Gpu(index).ReleaseNodeOperationAsync(operationId, cancellationToken);
+                await ReportGpuAsync(await Gpu(index).ReleaseNodeOperationAsync(operationId, cancellationToken));
             }
 
             return PartitioningDecision.Rejected(PartitioningOutcome.Busy, $"Memory mode {target.MemoryMode} needs every GPU of node '{Name}' drained.", blockers);

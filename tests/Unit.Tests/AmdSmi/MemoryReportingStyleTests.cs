@@ -34,13 +34,14 @@ public sealed class MemoryReportingStyleTests
     {
         var gpus = layouts.Select(l => (Family: l.Split(':')[0], Compute: Enum.Parse<ComputeMode>(l.Split(':')[1]))).ToList();
         var seen = new Dictionary<string, long[]>();
+        using var device = new FakeAmdSmiDevice("7.14.0", string.Join(',', gpus.Select(g => g.Family)));
+        device.SetLayout(memory, [.. gpus.Select(g => g.Compute.ToString())]);
+        var backend = Backend(device);
         foreach (var style in Styles)
         {
-            using var device = new FakeAmdSmiDevice("7.14.0", string.Join(',', gpus.Select(g => g.Family)));
-            device.SetLayout(memory, [.. gpus.Select(g => g.Compute.ToString())]);
             device.SetMemoryReporting(style);
 
-            var node = await Backend(device).ReadNodeAsync(TestContext.Current.CancellationToken);
+            var node = await backend.ReadNodeAsync(TestContext.Current.CancellationToken);
 
             Assert.Equal(Enum.Parse<MemoryMode>(memory), node.MemoryMode);
             Assert.Equal(gpus.Count, node.Gpus.Count);

@@ -64,7 +64,7 @@ public sealed class PlacementPropertyTests
             AssertOnlyEmptiedGpusRepartitioned(start, result);
             AssertNothingNewOnUnschedulable(start, result);
             AssertPinsHonoured(result, [.. fresh, .. earlier]);
-        }, iter: 300, threads: 1);
+        }, iter: 150, threads: 1);
     }
 
     [Fact]
