@@ -134,19 +134,30 @@ public sealed class ClusterEnvironment : IAsyncDisposable
         throw new TimeoutException($"The operation on {node}/{gpu} did not end: {operation?.ToJsonString()}\n{Logs()}");
     }
 
-    /// <summary>Polls <paramref name="path"/> until <paramref name="condition"/> holds.</summary>
+    /// <summary>
+    /// Polls <paramref name="path"/> until <paramref name="condition"/> holds. While silos come and go the control plane
+    /// may answer 503 (or a request may find the gateway reconnecting): that is an answer to wait past, not a failure.
+    /// </summary>
     public async Task<JsonNode> WaitForAsync(string path, Func<JsonNode, bool> condition, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         JsonNode? last = null;
+        var lastStatus = 0;
         while (DateTime.UtcNow < deadline)
         {
             try
             {
-                last = await GetJsonAsync(path);
-                if (condition(last))
+                using var response = await Http.GetAsync(path, TestContext.Current.CancellationToken);
+                lastStatus = (int)response.StatusCode;
+                var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+                Assert.True(response.IsSuccessStatusCode || lastStatus >= 500, $"GET {path} → {lastStatus}: {body}");
+                if (response.IsSuccessStatusCode)
                 {
-                    return last;
+                    last = JsonNode.Parse(body)!;
+                    if (condition(last))
+                    {
+                        return last;
+                    }
                 }
             }
             catch (HttpRequestException)
@@ -157,7 +168,7 @@ public sealed class ClusterEnvironment : IAsyncDisposable
             await Task.Delay(250, TestContext.Current.CancellationToken);
         }
 
-        throw new TimeoutException($"{path} never matched; last: {last?.ToJsonString(new JsonSerializerOptions { WriteIndented = true })}\n{Logs()}");
+        throw new TimeoutException($"{path} never matched (last status {lastStatus}); last: {last?.ToJsonString(new JsonSerializerOptions { WriteIndented = true })}\n{Logs()}");
     }
 
     public string Logs() => string.Join("\n", _processes.Select(p => $"===== {p.Name} =====\n{Tail(p.Output)}"));

@@ -55,6 +55,7 @@ public static class GatewayHostBuilderExtensions
             return Task.CompletedTask;
         }));
         builder.Services.AddHealthChecks().AddCheck<GatewayReadinessCheck>("cluster", tags: ["ready"]);
+        builder.Services.AddSingleton<ClusterConnectionWatch>();
         builder.Services.AddKServeWatcher();
         builder.Services
             .AddAuthentication(BearerTokenAuthenticationHandler.SchemeName)
@@ -92,6 +93,11 @@ public static class GatewayHostBuilderExtensions
             }
 
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = gateway.GrainCallTimeout);
+            client.AddGatewayCountChangedHandler(services =>
+            {
+                var watch = services.GetRequiredService<ClusterConnectionWatch>();
+                return (_, e) => watch.OnGatewayCountChanged(e.NumberOfConnectedGateways, e.PreviousNumberOfConnectedGateways);
+            });
             client.UseConnectionRetryFilter(async (exception, cancellationToken) =>
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
@@ -105,6 +111,26 @@ public static class GatewayHostBuilderExtensions
     public static WebApplication MapGpuSharingGateway(this WebApplication app)
     {
         app.UseExceptionHandler();
+        app.Use(async (context, next) =>
+        {
+            // A request in flight when a connection to the cluster is lost ends at once (503), not at the grain call timeout.
+            var watch = context.RequestServices.GetRequiredService<ClusterConnectionWatch>();
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, watch.Current);
+            var aborted = context.RequestAborted;
+            context.RequestAborted = linked.Token;
+            try
+            {
+                await next(context);
+            }
+            catch (OperationCanceledException) when (!aborted.IsCancellationRequested && linked.IsCancellationRequested)
+            {
+                throw new ClusterConnectionLostException();
+            }
+            finally
+            {
+                context.RequestAborted = aborted;
+            }
+        });
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();

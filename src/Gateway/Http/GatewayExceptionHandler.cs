@@ -19,6 +19,7 @@ public sealed partial class GatewayExceptionHandler(IProblemDetailsService probl
                 StatusCodes.Status415UnsupportedMediaType => "unsupported-media-type",
                 _ => "malformed-request",
             }, "The request could not be read.", bad.Message),
+            Hosting.ClusterConnectionLostException => (StatusCodes.Status503ServiceUnavailable, "cluster-connection-lost", "The connection to the control plane was lost.", "A silo went away while the request was in flight; it may or may not have taken effect. Every PUT and DELETE is idempotent: retry it."),
             TimeoutException => (StatusCodes.Status504GatewayTimeout, "timeout", "The control plane did not answer in time.", "The grain call timed out; the operation may still complete. Retry the read."),
             SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException =>
                 (StatusCodes.Status503ServiceUnavailable, "cluster-unavailable", "The control plane cannot be reached.", exception.Message),
