@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -130,6 +131,80 @@ public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<Gatewa
         {
             Assert.Contains("Content-Type: application/json", details["detail"]?.GetValue<string>() ?? string.Empty, StringComparison.Ordinal);
         }
+    }
+
+    public static TheoryData<string, string, string> BadText => new()
+    {
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"computeMode\":\"\xc3\x28\"}" },
+        { Put, "/api/v1/gpus/node-1/0/partitioning", "{\"computeMode\":\"\\ud800\"}" },
+        { Put, Model, "{\"model\":\"\\ud800\"}" },
+        { Put, Model, "{\"model\":\"qwen\xff\xfe\"}" },
+        { Put, Model, "{\"\\udc00\":1}" },
+        { Post, "/api/v1/plan", "{\"deployments\":[{\"namespace\":\"a\",\"name\":\"b\",\"model\":\"\\ud800\"}]}" },
+        { Post, "/api/v1/plan", "{\"deployments\":[{\"namespace\":\"\xc0\x80\",\"name\":\"b\",\"model\":\"qwen2.5-7b\"}]}" },
+    };
+
+    // Bodies written as Latin-1 code points so that a test names bytes that are not UTF-8 (\xc3\x28 is not a character).
+    [Theory]
+    [MemberData(nameof(BadText))]
+    public async Task Text_that_is_not_UTF8_or_an_unpaired_surrogate_is_a_400_never_a_500(string method, string path, string latin1Body)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new ByteArrayContent(Encoding.Latin1.GetBytes(latin1Body)) };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(Json);
+
+        var response = await fixture.Cluster.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("urn:gpu-sharing:problem:malformed-request", problem["type"]!.GetValue<string>());
+        Assert.Contains("not valid UTF-8", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--served-model-name=evil")]
+    [InlineData("-x")]
+    [InlineData("qwen2.5-7b --trust-remote-code")]
+    [InlineData("Qwen/Qwen2.5-7B\n--trust-remote-code")]
+    [InlineData("Qwen/../../etc/passwd")]
+    [InlineData("/models/qwen")]
+    [InlineData("hf://Qwen/Qwen2.5-7B")]
+    public async Task A_model_that_could_become_a_flag_or_a_path_of_the_model_server_is_refused(string model)
+    {
+        var response = await fixture.Cluster.Http.PutAsJsonAsync(Model, new { model }, TestContext.Current.CancellationToken);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.NotNull(problem["errors"]!["model"]);
+    }
+
+    [Fact]
+    public async Task An_architecture_whose_every_field_is_in_range_but_whose_product_is_beyond_any_GPU_is_a_422()
+    {
+        var response = await fixture.Cluster.Http.PutAsJsonAsync(Model, new
+        {
+            model = "acme/enormous",
+            maxModelLen = 10_000_000,
+            maxNumSeqs = 4096,
+            architecture = new { parametersBillions = 10_000, layers = 1000, kvHeads = 1024, headDim = 4096, defaultContext = 10_000_000 },
+        }, TestContext.Current.CancellationToken);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+
+        Assert.Equal((HttpStatusCode)422, response.StatusCode);
+        Assert.Contains("no GPU holds that", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_property_name_is_echoed_at_most_a_line_of_it()
+    {
+        var key = new string('k', 60_000);
+        using var content = new StringContent($"{{\"model\":\"qwen2.5-7b\",\"{key}\":1}}", Encoding.UTF8, Json);
+
+        var response = await fixture.Cluster.Http.PutAsync(Model, content, TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True(body.Length < 2_000, $"a 60 KB key came back in {body.Length} characters");
+        Assert.Contains("Unknown property 'kkkk", body, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -33,6 +33,9 @@ public sealed class WatcherInputTests(SharedWatcherEnvironment shared) : IClassF
         { SharingAnnotations.PartitionId, "Node_A/0", "partition-id" },
         { SharingAnnotations.Isolation, "private", "isolation" },
         { SharingAnnotations.Model, "acme/unknown-13b", "not in the model catalog" },
+        { SharingAnnotations.Model, "--trust-remote-code", "is not a Hugging Face id" },
+        { SharingAnnotations.Model, "Qwen/Qwen2.5-7B --served-model-name x", "control characters or spaces" },
+        { SharingAnnotations.Model, "/etc/passwd", "Local model paths are not allowed" },
     };
 
     [Theory]

@@ -1,3 +1,5 @@
+using GpuSharing.Gateway.Hosting;
+using Microsoft.Extensions.Options;
 using GpuSharing.Gateway.Contracts;
 using GpuSharing.Gateway.Http;
 using GpuSharing.Gateway.Security;
@@ -41,7 +43,8 @@ public static class ModelApi
 
         using var body = await JsonBody.ReadAsync(request, cancellationToken);
         var errors = new Dictionary<string, string[]>();
-        if (DeploymentSpecReader.Read(body.RootElement, errors) is not { } spec)
+        var local = request.HttpContext.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value.LocalModelPathPrefixes;
+        if (DeploymentSpecReader.Read(body.RootElement, errors, localModelPaths: local) is not { } spec)
         {
             return Problems.Invalid(errors, "The deployment spec is not valid.");
         }

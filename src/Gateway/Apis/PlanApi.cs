@@ -1,3 +1,5 @@
+using GpuSharing.Gateway.Hosting;
+using Microsoft.Extensions.Options;
 using System.Text.Json;
 using GpuSharing.Gateway.Contracts;
 using GpuSharing.Gateway.Http;
@@ -63,7 +65,7 @@ public static class PlanApi
                     errors[$"{prefix}"] = ["Each deployment needs 'namespace' and 'name'."];
                 }
 
-                if (DeploymentSpecReader.Read(item, errors, prefix, ["namespace", "name"]) is { } spec && ns is not null && name is not null)
+                if (DeploymentSpecReader.Read(item, errors, prefix, ["namespace", "name"], request.HttpContext.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value.LocalModelPathPrefixes) is { } spec && ns is not null && name is not null)
                 {
                     deployments.Add(new PlanDeployment(ns, name, spec));
                 }

@@ -126,6 +126,10 @@ public static class GatewayHostBuilderExtensions
             {
                 throw new ClusterConnectionLostException();
             }
+            catch (Exception ex) when (!aborted.IsCancellationRequested && linked.IsCancellationRequested && GatewayExceptionHandler.IsUnavailable(ex))
+            {
+                throw new ClusterConnectionLostException();
+            }
             finally
             {
                 context.RequestAborted = aborted;

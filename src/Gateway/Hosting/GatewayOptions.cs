@@ -27,6 +27,12 @@ public sealed class GatewayOptions : IValidatableObject
     /// <summary>The ports the gateway dials: the configured ones, or the default when none is configured.</summary>
     public IReadOnlyList<int> EffectiveSiloGatewayPorts => SiloGatewayPorts is { Length: > 0 } ports ? ports : [DefaultSiloGatewayPort];
 
+    /// <summary>
+    /// Absolute directories under which a deployment's <c>model</c> may be a local path (the model server reads it
+    /// from the node). Empty: only Hugging Face ids and catalog names.
+    /// </summary>
+    public string[] LocalModelPathPrefixes { get; set; } = [];
+
     /// <summary>Request bodies larger than this are refused with 413.</summary>
     [Range(1024, 16 * 1024 * 1024)]
     public int MaxRequestBodyBytes { get; set; } = 64 * 1024;

@@ -24,7 +24,8 @@ public static class DeploymentSpecReader
     private static readonly string[] IsolationNames = ["exclusive", "shared"];
     private static readonly Isolation[] IsolationValues = [Isolation.Exclusive, Isolation.Shared];
 
-    public static DeploymentSpec? Read(JsonElement body, Dictionary<string, string[]> errors, string prefix = "", IReadOnlyCollection<string>? extraProperties = null)
+    /// <param name="localModelPaths">Directory prefixes under which a local model path is allowed (none: only Hugging Face ids and catalog names).</param>
+    public static DeploymentSpec? Read(JsonElement body, Dictionary<string, string[]> errors, string prefix = "", IReadOnlyCollection<string>? extraProperties = null, IReadOnlyCollection<string>? localModelPaths = null)
     {
         var before = errors.Count;
         var fields = new JsonFields(body, prefix, errors, [.. Properties, .. extraProperties ?? []]);
@@ -33,7 +34,12 @@ public static class DeploymentSpecReader
             return null;
         }
 
-        var model = fields.String("model", required: true);
+        var model = fields.String("model", required: true, maxLength: ModelIds.MaxLength);
+        if (model is not null && ModelIds.Error(model, localModelPaths) is { } modelError)
+        {
+            fields.Error("model", modelError);
+        }
+
         var precision = fields.Choice("precision", PrecisionNames, PrecisionValues) ?? Precision.Bf16;
         var maxModelLen = fields.Integer("maxModelLen", 1, 10_000_000);
         var maxNumSeqs = fields.Integer("maxNumSeqs", 1, 4096);

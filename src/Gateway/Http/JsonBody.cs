@@ -44,13 +44,78 @@ public static class JsonBody
             throw new BadHttpRequestException("The body is empty; a JSON object is expected.", StatusCodes.Status400BadRequest);
         }
 
+        JsonDocument document;
         try
         {
-            return JsonDocument.Parse(buffer.ToArray(), DocumentOptions);
+            document = JsonDocument.Parse(buffer.ToArray(), DocumentOptions);
         }
         catch (JsonException ex)
         {
             throw new BadHttpRequestException($"The body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).", StatusCodes.Status400BadRequest, ex);
+        }
+
+        if (FirstUnreadableText(document.RootElement, "$") is { } where)
+        {
+            document.Dispose();
+            throw new BadHttpRequestException($"The body's text at {where} is not valid UTF-8 (or holds an unpaired surrogate escape such as \\ud800).", StatusCodes.Status400BadRequest);
+        }
+
+        return document;
+    }
+
+    // The parser checks structure, not that every string decodes: invalid UTF-8 bytes inside a string, or a lone
+    // surrogate escape, surface only when the string is read — as an exception, anywhere later. Read them all here.
+    private static string? FirstUnreadableText(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                return Readable(() => element.GetString()) ? null : path;
+            case JsonValueKind.Object:
+                var index = 0;
+                foreach (var property in element.EnumerateObject())
+                {
+                    var name = string.Empty;
+                    if (!Readable(() => name = property.Name))
+                    {
+                        return $"{path} (the name of property {index})";
+                    }
+
+                    if (FirstUnreadableText(property.Value, $"{path}.{(name.Length <= 64 ? name : name[..64] + "…")}") is { } inner)
+                    {
+                        return inner;
+                    }
+
+                    index++;
+                }
+
+                return null;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (FirstUnreadableText(item, $"{path}[{i++}]") is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
+        }
+
+        static bool Readable(Action read)
+        {
+            try
+            {
+                read();
+                return true;
+            }
+            catch (InvalidOperationException)
+            {
+                return false;
+            }
         }
     }
 

@@ -28,8 +28,10 @@ public sealed class JsonFields
         {
             if (!allowed.Contains(property.Name))
             {
+                // An unknown name is echoed, but never more than a line of it (a 60 KB name must not come back twice).
                 var near = allowed.FirstOrDefault(a => a.Equals(property.Name, StringComparison.OrdinalIgnoreCase));
-                Error(property.Name, $"Unknown property '{property.Name}'; allowed: {string.Join(", ", allowed)}.{(near is null ? string.Empty : $" Did you mean '{near}'?")}");
+                var shown = Echo(property.Name);
+                Error(shown, $"Unknown property '{shown}'; allowed: {string.Join(", ", allowed)}.{(near is null ? string.Empty : $" Did you mean '{near}'?")}");
             }
             else if (!seen.Add(property.Name))
             {
@@ -39,6 +41,13 @@ public sealed class JsonFields
     }
 
     public bool IsObject => _object.ValueKind == JsonValueKind.Object;
+
+    /// <summary>At most 64 characters of what the caller sent, control characters shown as escapes.</summary>
+    public static string Echo(string text)
+    {
+        var cut = text.Length <= 64 ? text : text[..64] + "…";
+        return string.Concat(cut.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+    }
 
     public static string Describe(JsonValueKind kind) => kind switch
     {
@@ -144,7 +153,7 @@ public sealed class JsonFields
         }
 
         var near = names.FirstOrDefault(n => n.Equals(text, StringComparison.OrdinalIgnoreCase));
-        Error(name, $"'{text}' is not a valid {name}; use one of {string.Join(", ", names)}.{(near is null ? string.Empty : $" Did you mean '{near}'?")}");
+        Error(name, $"'{Echo(text)}' is not a valid {name}; use one of {string.Join(", ", names)}.{(near is null ? string.Empty : $" Did you mean '{near}'?")}");
         return null;
     }
 

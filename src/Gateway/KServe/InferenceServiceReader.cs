@@ -108,6 +108,19 @@ public static partial class InferenceServiceReader
 
     private static string? ModelId(InferenceService service, JsonObject predictor, List<string> errors)
     {
+        var model = FindModelId(service, predictor, errors);
+        if (model is not null && ModelIds.Error(model) is { } invalid)
+        {
+            // It becomes an argument of the model server: refused, whichever field it came from.
+            errors.Add($"{SharingAnnotations.Model}: {invalid}");
+            return null;
+        }
+
+        return model;
+    }
+
+    private static string? FindModelId(InferenceService service, JsonObject predictor, List<string> errors)
+    {
         if (service.Annotation(SharingAnnotations.Model) is { } annotated)
         {
             if (string.IsNullOrWhiteSpace(annotated) || annotated.Length > 256)

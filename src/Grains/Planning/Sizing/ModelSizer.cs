@@ -44,7 +44,17 @@ public static class ModelSizer
         var maxNumSeqs = spec.MaxNumSeqs ?? options.DefaultMaxNumSeqs;
         var weights = (long)Math.Ceiling(architecture.ParametersBillions * 1e9 * BytesPerParameter(spec.Precision));
         var perToken = 2L * architecture.Layers * architecture.KvHeads * architecture.HeadDim * KvBytesPerElement(spec.Precision, spec.KvCacheFp8);
-        var target = spec.KvCacheBytes ?? checked(perToken * maxModelLen * maxNumSeqs);
+
+        // Every field may be within its range and the product still beyond any memory there is (1,000 layers × 1,024
+        // KV heads × 4,096 dims × 10 M tokens × 4,096 sequences): that is a deployment no GPU can hold, not an error of ours.
+        var target = spec.KvCacheBytes ?? Product(perToken, maxModelLen, maxNumSeqs);
+        if (target > MaxReplicaBytes || weights > MaxReplicaBytes || Product(perToken, maxModelLen, 1) > MaxReplicaBytes)
+        {
+            throw new SizingException(
+                spec.KvCacheBytes is not null ? "kvCacheBytes" : "maxNumSeqs",
+                $"{entry?.HuggingFaceId ?? spec.Model} needs more than {Gib(MaxReplicaBytes)} per replica as asked ({Gib(weights)} of weights, {Gib(Math.Min(target, MaxReplicaBytes))}+ of KV cache for {maxNumSeqs} sequence(s) of {maxModelLen} tokens): no GPU holds that.",
+                isInvalidInput: false);
+        }
         if (spec.MemoryLimitBytes is { } limit)
         {
             // The cap is the owner's word on the whole replica: the KV cache gets what weights and reserve leave, and
@@ -79,7 +89,8 @@ public static class ModelSizer
 
     private static void Validate(DeploymentSpec spec)
     {
-        Require(!string.IsNullOrWhiteSpace(spec.Model), "model", "model is required: a Hugging Face id or a catalog name.");
+        // The model becomes an argument of the model server. (Which local paths are allowed, the entry points decide.)
+        Require(ModelIds.SyntaxError(spec.Model) is null, "model", ModelIds.SyntaxError(spec.Model) ?? string.Empty);
         Require(spec.Replicas is >= 1 and <= MaxReplicas, "replicas", $"replicas must be from 1 to {MaxReplicas}; got {spec.Replicas}.");
         Require(spec.MaxModelLen is null or (>= 1 and <= MaxContext), "maxModelLen", $"maxModelLen must be from 1 to {MaxContext}; got {spec.MaxModelLen}.");
         Require(spec.MaxNumSeqs is null or (>= 1 and <= MaxSequences), "maxNumSeqs", $"maxNumSeqs must be from 1 to {MaxSequences}; got {spec.MaxNumSeqs}.");
@@ -98,6 +109,22 @@ public static class ModelSizer
             Require(a.KvHeads is >= 1 and <= 1_024, "architecture.kvHeads", $"kvHeads must be from 1 to 1024; got {a.KvHeads}.");
             Require(a.HeadDim is >= 1 and <= 4_096, "architecture.headDim", $"headDim must be from 1 to 4096; got {a.HeadDim}.");
             Require(a.DefaultContext is >= 1 and <= MaxContext, "architecture.defaultContext", $"defaultContext must be from 1 to {MaxContext}; got {a.DefaultContext}.");
+        }
+    }
+
+    /// <summary>Nothing larger is sized (a petabyte: far beyond any GPU's memory, far from overflowing a long).</summary>
+    private const long MaxReplicaBytes = 1L << 50;
+
+    // A product of non-negative factors, saturating at long.MaxValue instead of overflowing.
+    private static long Product(long a, long b, long c)
+    {
+        try
+        {
+            return checked(a * b * c);
+        }
+        catch (OverflowException)
+        {
+            return long.MaxValue;
         }
     }
 
