@@ -88,4 +88,54 @@ public sealed class ResilienceTests
         Assert.True(a.Reachable);
         Assert.Equal(GpuState.Ready, a.Gpus[0].State);
     }
+
+    [Fact]
+    public async Task A_nodes_view_of_its_reservations_reaches_storage_within_the_write_behind_interval_and_outlives_a_killed_silo()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var azurite = await AzuriteServer.StartAsync(ct);
+        await using var cluster = await HardwareCluster.StartAsync(TimeSpan.FromMilliseconds(20), azurite.ConnectionString, ("node-a", "MI300X:1", "Linux Baremetal"));
+
+        // A reservation changes only reservations: the node writes its view behind, not at once.
+        await cluster.Partition("node-a", 0, 0).ReserveAsync(new PartitionReservation("ns/written-behind", 12 * GiB), ct);
+        await cluster.WaitAsync("node-a", v => v.Gpus[0].ReservedBytes == 12 * GiB);
+        var stored = await StoredNodeStateAsync(azurite.ConnectionString, "node-a", s => s.Contains("ns/written-behind", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        await cluster.Cluster.KillSiloAsync(cluster.SiloOf("node-a"), ct);
+
+        Assert.Contains("ns/written-behind", stored, StringComparison.Ordinal);
+        Assert.Contains("ns/written-behind", await StoredNodeStateAsync(azurite.ConnectionString, "node-a", _ => true, TimeSpan.Zero), StringComparison.Ordinal);
+    }
+
+    // The node grain's state as Azure Table storage holds it (the JSON in its row), polled until it satisfies the condition.
+    private static async Task<string> StoredNodeStateAsync(string connection, string node, Func<string, bool> condition, TimeSpan timeout)
+    {
+        var table = new Azure.Data.Tables.TableServiceClient(connection).GetTableClient("OrleansGrainState");
+        var deadline = DateTime.UtcNow + timeout;
+        var last = string.Empty;
+        do
+        {
+            // Orleans' Azure Table storage keeps a grain's state in the row {service}_{grain type}_{key}, its JSON in Data.
+            await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.RowKey == "node", cancellationToken: TestContext.Current.CancellationToken))
+            {
+                if (row.PartitionKey.EndsWith($"_node_{node}", StringComparison.Ordinal))
+                {
+                    last = row["Data"] switch
+                    {
+                        byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes),
+                        BinaryData data => data.ToString(),
+                        var other => other?.ToString() ?? string.Empty,
+                    };
+                    if (condition(last))
+                    {
+                        return last;
+                    }
+                }
+            }
+
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        return last;
+    }
 }

@@ -97,11 +97,20 @@ public sealed partial class NodeGrain(
         }
     }
 
+    // The timer that runs this is disposed only after the write: disposing it first cancels the token the write was
+    // given, and the write-behind never reached storage. The write runs to completion (a flush half done is no flush).
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
-        _writeBehind?.Dispose();
+        var timer = _writeBehind;
         _writeBehind = null;
-        await state.WriteStateAsync(cancellationToken);
+        try
+        {
+            await state.WriteStateAsync(CancellationToken.None);
+        }
+        finally
+        {
+            timer?.Dispose();
+        }
     }
 
     /// <summary>Keeps the newest view of a GPU (reports are one-way and may arrive late), and says what changed.</summary>
