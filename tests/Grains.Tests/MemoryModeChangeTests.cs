@@ -61,6 +61,24 @@ public sealed class MemoryModeChangeTests
     }
 
     [Fact]
+    public async Task A_memory_mode_change_without_permission_changes_nothing_ends_Failed_with_the_error_and_leaves_every_GPU_Ready()
+    {
+        await using var cluster = await HardwareCluster.StartAsync(("node-a", "MI300X:2"));
+        cluster.Device("node-a").Faults.Inject(new SimulatedFault(SimulatedOperation.SetMemory, DeviceErrorKind.NoPermission, Times: 10));
+
+        await cluster.RequestAsync("node-a", 0, ComputeMode.CPX, MemoryMode.NPS4);
+        var node = await cluster.WaitAsync("node-a", v => v.Operation is { IsRunning: false } && v.Gpus.All(g => g.Operation is { IsRunning: false }));
+        var answer = await cluster.Node("node-a").GetOperationAsync(1);
+
+        Assert.Equal((OperationStatus.Failed, DeviceErrorKind.NoPermission), (node.Operation!.Status, node.Operation.Error!.Kind));
+        Assert.Equal((OperationStatus.Failed, DeviceErrorKind.NoPermission), (answer!.Status, answer.Error!.Kind));
+        Assert.All(node.Gpus, g => Assert.Equal((GpuState.Ready, ComputeMode.SPX, MemoryMode.NPS1), (g.State, g.ComputeMode!.Value, g.MemoryMode!.Value)));
+        Assert.All(node.Gpus, g => Assert.Equal(OperationStatus.Failed, g.Operation!.Status));
+        Assert.True((await cluster.Partition("node-a", 0, 0).GetAsync()).AcceptsReservations);
+        Assert.Equal(MemoryMode.NPS1, (await cluster.Device("node-a").ReadNodeAsync(TestContext.Current.CancellationToken)).MemoryMode);
+    }
+
+    [Fact]
     public async Task A_BUSY_failure_after_the_reload_rolls_every_GPU_back_to_its_previous_verified_layout()
     {
         await using var cluster = await HardwareCluster.StartAsync(("node-a", "MI300X:2"));

@@ -27,6 +27,23 @@ public sealed class RepartitionThroughGatewayTests
     }
 
     [Fact]
+    public async Task Without_root_the_GPUs_are_read_but_repartitioning_is_refused_up_front_and_nothing_is_set()
+    {
+        using var device = new FakeAmdSmiDevice("7.0.0", "MI300X:2", root: false);
+        await using var cluster = await ClusterEnvironment.StartWithFakeAmdSmiAsync(device);
+
+        var node = await cluster.GetJsonAsync("/api/v1/nodes/node-1");
+        var response = await cluster.PutPartitioningAsync("node-1", 0, new { computeMode = "CPX", memoryMode = "NPS4" });
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+
+        Assert.False(node["canSetPartitions"]!.GetValue<bool>());
+        Assert.Equal((HttpStatusCode)422, response.StatusCode);
+        Assert.Contains("without root", Text(problem, "detail"), StringComparison.Ordinal);
+        Assert.DoesNotContain(device.Invocations, i => i.StartsWith("set", StringComparison.Ordinal));
+        Assert.All((await cluster.GetJsonAsync("/api/v1/gpus")).AsArray(), g => Assert.Equal("Ready", Text(g!, "state")));
+    }
+
+    [Fact]
     public async Task SPX_NPS1_to_CPX_NPS4_gives_eight_partitions_verified_on_the_device()
     {
         using var device = new FakeAmdSmiDevice("7.0.0", "MI300X:2");

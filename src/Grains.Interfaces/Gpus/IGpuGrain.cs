@@ -45,6 +45,13 @@ public interface IGpuGrain : IGrainWithStringKey
     [Alias("ReleaseNodeOperation")]
     Task<GpuView> ReleaseNodeOperationAsync(string operationId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Re-reads the device and returns the layout it shows (null when it shows no compute or memory mode), without
+    /// changing anything: whether a failed step changed the device at all.
+    /// </summary>
+    [Alias("ReadLayout"), ResponseTimeout("00:05:00")]
+    Task<PartitionLayout?> ReadLayoutAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Node-wide operation failed beyond repair: keep what is known, mark the GPU Degraded.</summary>
     [Alias("AbandonNodeOperation")]
     Task<GpuView> AbandonNodeOperationAsync(string operationId, DeviceError error, CancellationToken cancellationToken = default);

@@ -11,4 +11,5 @@ public sealed record NodeRegistration(
     bool CanSetPartitions,
     string Silo,
     IReadOnlyList<int> Gpus,
-    DateTimeOffset StartedAt);
+    DateTimeOffset StartedAt,
+    string? CannotSetPartitionsReason = null);

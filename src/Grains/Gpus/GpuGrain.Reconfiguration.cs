@@ -164,6 +164,24 @@ public sealed partial class GpuGrain
         }
     }
 
+    public async Task<PartitionLayout?> ReadLayoutAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            // A memory mode set but waiting for a driver reload (ROCm 7.0+) is a change too: it applies at the next reload.
+            var node = await backend.ReadNodeAsync(cancellationToken);
+            return node.Gpu(_index) is { ComputeMode: { } compute, MemoryMode: { } memory } device
+                && device.Partitions.Count == (int)compute
+                && (node.PendingMemoryMode is null || node.PendingMemoryMode == memory)
+                ? new PartitionLayout(compute, memory)
+                : null;
+        }
+        catch (GpuDeviceException)
+        {
+            return null; // a device that cannot be read shows nothing to rely on
+        }
+    }
+
     public async Task<GpuView> AbandonNodeOperationAsync(string operationId, DeviceError error, CancellationToken cancellationToken = default)
     {
         if (State.Operation?.Id == operationId)

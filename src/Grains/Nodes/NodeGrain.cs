@@ -169,7 +169,7 @@ public sealed partial class NodeGrain(
 
         if (State.Registration is { CanSetPartitions: false } registration)
         {
-            return PartitioningDecision.Rejected(PartitioningOutcome.Unsupported, $"Node '{Name}' cannot set partitions: it is an SR-IOV guest ({registration.Platform}).");
+            return PartitioningDecision.Rejected(PartitioningOutcome.Unsupported, $"Node '{Name}' cannot set partitions: {registration.CannotSetPartitionsReason ?? $"it is an SR-IOV guest ({registration.Platform})"}.");
         }
 
         if (gpu.State == GpuState.Unsupported)
@@ -264,6 +264,7 @@ public sealed partial class NodeGrain(
         var gpus = operation.Gpus;
         var primary = gpus[0];
         DeviceError? failure = null;
+        var memorySet = false; // once set, a memory mode may wait for a reload that never came: the device "looks" unchanged
         try
         {
             foreach (var index in gpus.Where(i => i != primary))
@@ -273,6 +274,7 @@ public sealed partial class NodeGrain(
 
             await StepAsync(GpuState.SettingMemory, $"amd-smi set --memory-partition {operation.Target.MemoryMode} through GPU {primary}", cancellationToken);
             var applied = await Gpu(primary).ApplyMemoryModeAsync(operation.Id, operation.Target.MemoryMode, cancellationToken);
+            memorySet = applied.View.Operation?.Steps.Any(step => step.State == GpuState.ReloadingDriver) == true;
             if (!applied.Succeeded)
             {
                 failure = applied.Error;
@@ -316,11 +318,16 @@ public sealed partial class NodeGrain(
             return;
         }
 
-        await RollBackAsync(operation, previousCompute, previousMemory, failure, cancellationToken);
+        await RollBackAsync(operation, previousCompute, previousMemory, failure, !memorySet, cancellationToken);
     }
 
-    private async Task RollBackAsync(PartitioningOperation operation, Dictionary<int, ComputeMode?> previousCompute, MemoryMode previousMemory, DeviceError failure, CancellationToken cancellationToken)
+    private async Task RollBackAsync(PartitioningOperation operation, Dictionary<int, ComputeMode?> previousCompute, MemoryMode previousMemory, DeviceError failure, bool maybeUnchanged, CancellationToken cancellationToken)
     {
+        if (maybeUnchanged && await EndIfUnchangedAsync(operation, previousCompute, previousMemory, failure, cancellationToken))
+        {
+            return;
+        }
+
         LogRollingBack(logger, operation.Id, Name, failure.ToString());
         State.Operation = State.Operation! with { Error = failure };
         await StepAsync(GpuState.RollingBack, $"{failure} Restoring {previousMemory} and every GPU's previous compute mode.", cancellationToken);
@@ -356,6 +363,41 @@ public sealed partial class NodeGrain(
         {
             await AbandonAsync(operation, Combine(failure, new DeviceError(DeviceErrorKind.Failed, null, ex.Message)), cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// A step failed — but maybe before anything changed (no permission to set, a busy device): when a re-read shows
+    /// every GPU exactly as it was, there is nothing to roll back (and a rollback would fail the same way): every GPU
+    /// is verified, Ready again, and the operation ends Failed with the error. False when anything changed.
+    /// </summary>
+    private async Task<bool> EndIfUnchangedAsync(PartitioningOperation operation, Dictionary<int, ComputeMode?> previousCompute, MemoryMode previousMemory, DeviceError failure, CancellationToken cancellationToken)
+    {
+        foreach (var index in operation.Gpus)
+        {
+            var layout = await Gpu(index).ReadLayoutAsync(cancellationToken);
+            if (layout is null || layout.MemoryMode != previousMemory || (previousCompute[index] is { } compute && layout.ComputeMode != compute))
+            {
+                return false;
+            }
+        }
+
+        State.Operation = State.Operation! with { Error = failure };
+        await StepAsync(GpuState.Verifying, $"{failure} A re-read shows every GPU as it was ({previousMemory}): nothing to roll back.", cancellationToken);
+        foreach (var index in operation.Gpus)
+        {
+            var completed = await Gpu(index).CompleteNodeOperationAsync(operation.Id, previousMemory, previousCompute[index], OperationStatus.Failed, failure, cancellationToken);
+            Remember(completed.View);
+            if (!completed.Succeeded)
+            {
+                await AbandonAsync(operation, Combine(failure, completed.Error), cancellationToken);
+                return true;
+            }
+        }
+
+        State.MemoryMode = previousMemory;
+        await FinishAsync(OperationStatus.Failed, failure, $"Every GPU verified as it was in {previousMemory}.", cancellationToken);
+        LogFailedUnchanged(logger, operation.Id, Name, failure.ToString());
+        return true;
     }
 
     private async Task AbandonAsync(PartitioningOperation operation, DeviceError error, CancellationToken cancellationToken)
@@ -423,6 +465,9 @@ public sealed partial class NodeGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {Operation}: node {Node} failed ({Error}); rolling back")]
     private static partial void LogRollingBack(ILogger logger, string operation, string node, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {Operation}: node {Node} failed before anything changed ({Error}); every GPU is as it was")]
+    private static partial void LogFailedUnchanged(ILogger logger, string operation, string node, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Operation {Operation}: node {Node} is Degraded: {Error}")]
     private static partial void LogDegraded(ILogger logger, string operation, string node, string error);

@@ -60,7 +60,8 @@ public sealed partial class NodeAgent(
             snapshot.CanSetPartitions,
             silo.SiloAddress.ToString(),
             [.. snapshot.Gpus.Select(g => g.Index)],
-            startedAt);
+            startedAt,
+            snapshot.CannotSetPartitionsReason);
         await grains.GetGrain<INodeGrain>(node).RegisterAsync(registration, cancellationToken);
         foreach (var gpu in snapshot.Gpus)
         {

@@ -168,6 +168,23 @@ public sealed class AmdSmiBackendTests
         Assert.Equal((DeviceErrorKind.NoPermission, (int?)10), (error.Kind, error.Error.StatusCode));
     }
 
+    [Theory]
+    [InlineData("7.0.0")]
+    [InlineData("6.4.1")]
+    public async Task Without_root_the_node_is_read_as_one_that_cannot_set_partitions(string rocm)
+    {
+        using var device = new FakeAmdSmiDevice(rocm, root: false);
+        using var root = new FakeAmdSmiDevice(rocm);
+
+        var node = await Backend(device).ReadNodeAsync(TestContext.Current.CancellationToken);
+        var rooted = await Backend(root).ReadNodeAsync(TestContext.Current.CancellationToken);
+
+        Assert.False(node.CanSetPartitions);
+        Assert.Contains("without root", node.CannotSetPartitionsReason, StringComparison.Ordinal);
+        Assert.True(rooted.CanSetPartitions);
+        Assert.Null(rooted.CannotSetPartitionsReason);
+    }
+
     [Fact]
     public async Task An_SR_IOV_guest_is_refused_before_amd_smi_is_asked_to_set()
     {

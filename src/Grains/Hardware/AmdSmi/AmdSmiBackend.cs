@@ -23,7 +23,10 @@ public sealed partial class AmdSmiBackend(AmdSmiClient client, TimeProvider time
         var statics = await client.GetStaticAsync(cancellationToken);
         var metrics = await client.GetMetricsAsync(cancellationToken);
         var partitions = await client.GetPartitionAsync(versions, cancellationToken);
-        var snapshot = AmdSmiSnapshotBuilder.Build(versions, platform, !IsGuest(platform), devices, statics, metrics, partitions, time.GetUtcNow());
+        var cannotSet = IsGuest(platform)
+            ? $"it is an SR-IOV guest ({platform}); partitions can only be changed on the host"
+            : partitions.RequiresRoot ? "amd-smi runs without root here: it can read partitions but not set them (run the node silo as root)" : null;
+        var snapshot = AmdSmiSnapshotBuilder.Build(versions, platform, cannotSet is null, devices, statics, metrics, partitions, time.GetUtcNow()) with { CannotSetPartitionsReason = cannotSet };
         foreach (var warning in snapshot.Warnings)
         {
             LogReadWarning(logger, warning);

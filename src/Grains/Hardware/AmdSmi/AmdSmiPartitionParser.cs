@@ -114,7 +114,10 @@ public static class AmdSmiPartitionParser
             })
             .ToList();
 
-        return new AmdSmiPartitionInfo(current, memory, ProfileRows(profileRows), false);
+        // Without root, amd-smi prints a sudo warning and N/A for every profile (ROCm 6.4+), in JSON as in text.
+        var requiresRoot = AmdSmiText.Lines(text).Any(l => l.Contains("requires sudo", StringComparison.OrdinalIgnoreCase) || l.Contains("sudo/root", StringComparison.OrdinalIgnoreCase))
+            || (profileRows.Count > 0 && profileRows.All(r => AmdSmiQuantity.IsMissing(r["PROFILE_INDEX"]) || string.IsNullOrEmpty(r["PROFILE_INDEX"])));
+        return new AmdSmiPartitionInfo(current, memory, ProfileRows(profileRows), requiresRoot);
     }
 
     private static string? SectionName(string line)
