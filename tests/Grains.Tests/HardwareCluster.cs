@@ -54,7 +54,14 @@ public sealed class HardwareCluster : IAsyncDisposable
     /// As above; with a <paramref name="serviceId"/> and a <paramref name="deviceStateDirectory"/> a second cluster
     /// started the same way finds the first one's grain state and devices: a restart of every silo.
     /// </summary>
-    public static async Task<HardwareCluster> StartAsync(TimeSpan deviceDelay, string? azureStorage, string? serviceId, string? deviceStateDirectory, params (string Node, string Gpus, string Platform)[] nodes)
+    public static Task<HardwareCluster> StartAsync(TimeSpan deviceDelay, string? azureStorage, string? serviceId, string? deviceStateDirectory, params (string Node, string Gpus, string Platform)[] nodes) =>
+        StartAsync(deviceDelay, azureStorage, serviceId, deviceStateDirectory, configure: null, nodes);
+
+    /// <summary>As above, with <paramref name="configure"/> applied to every silo's services (options of the grains under test).</summary>
+    public static Task<HardwareCluster> StartAsync(Action<IServiceCollection> configure, params (string Node, string Gpus)[] nodes) =>
+        StartAsync(TimeSpan.FromMilliseconds(20), null, null, null, configure, [.. nodes.Select(n => (n.Node, n.Gpus, "Linux Baremetal"))]);
+
+    private static async Task<HardwareCluster> StartAsync(TimeSpan deviceDelay, string? azureStorage, string? serviceId, string? deviceStateDirectory, Action<IServiceCollection>? configure, (string Node, string Gpus, string Platform)[] nodes)
     {
         var devices = nodes.ToDictionary(
             n => n.Node,
@@ -106,6 +113,7 @@ public sealed class HardwareCluster : IAsyncDisposable
             silo.Services.AddSingleton(Options.Create(NodeOptionsFor(node, string.Empty, string.Empty, deviceDelay, null)));
             silo.Services.AddSingleton<NodeAgentStatus>();
             silo.Services.AddHostedService<NodeAgent>();
+            configure?.Invoke(silo.Services);
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();

@@ -36,7 +36,7 @@ public static class Responses
         partition.ComputeUnits,
         partition.ReservedBytes,
         [.. partition.Reservations.Select(r => r.Deployment)],
-        [.. partition.Reservations.Select(r => new ReservationResponse(r.Deployment, r.Bytes))],
+        [.. partition.Reservations.Select(r => new ReservationResponse(r.Deployment, r.Bytes, r.Replica, r.Isolation, r.Priority))],
         partition.AcceptsReservations,
         partition.Binding is { } b ? new BindingResponse(b.LogicalIndex, b.RenderNode, b.Bdf, b.ResourceName) : null);
 

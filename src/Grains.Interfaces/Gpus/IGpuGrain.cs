@@ -18,6 +18,13 @@ public interface IGpuGrain : IGrainWithStringKey
     [Alias("Get"), AlwaysInterleave]
     Task<GpuView> GetAsync();
 
+    /// <summary>
+    /// The GPU with every partition read from its grain now. The partition grains hold the truth about reservations;
+    /// the view of <see cref="GetAsync"/> and the node's copy are reported one-way and may lag behind them.
+    /// </summary>
+    [Alias("GetLive"), AlwaysInterleave]
+    Task<GpuView> GetLiveAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Starts a compute-mode change of this GPU within the node's current memory mode.</summary>
     [Alias("StartComputeChange")]
     Task<PartitioningDecision> StartComputeChangeAsync(string operationId, PartitioningRequest request, CancellationToken cancellationToken = default);

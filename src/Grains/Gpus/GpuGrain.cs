@@ -100,6 +100,18 @@ public sealed partial class GpuGrain(
 
     public Task<GpuView> GetAsync() => Task.FromResult(View());
 
+    public async Task<GpuView> GetLiveAsync(CancellationToken cancellationToken = default)
+    {
+        var count = State.Device?.Partitions.Count ?? 0;
+        var views = await Task.WhenAll(Enumerable.Range(0, count).Select(p => Partition(p).GetAsync().WaitAsync(cancellationToken)));
+        foreach (var view in views)
+        {
+            _partitions[view.Index] = view;
+        }
+
+        return View();
+    }
+
     public async Task PartitionChangedAsync(int partitionIndex)
     {
         var view = await GrainFactory.GetGrain<IPartitionGrain>(GrainKeys.Partition(_node, _index, partitionIndex)).GetAsync();

@@ -21,6 +21,7 @@ public sealed partial class ModelGrain(
 {
     private static readonly TimeSpan RetryPeriod = TimeSpan.FromSeconds(15);
     private IGrainTimer? _retry;
+    private IGrainTimer? _verify;
 
     private ModelGrainState State => state.State;
 
@@ -35,6 +36,14 @@ public sealed partial class ModelGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         ScheduleRetry();
+        if (State.Spec is not null && State.Status is ModelStatus.Placed or ModelStatus.Running)
+        {
+            // What was stored may be older than what happened (the silo died between a placement and its write, or a
+            // notification was lost): a placed deployment asks the placement grain once, which answers from the
+            // partitions' reservations — and places again what it no longer holds.
+            _verify = this.RegisterGrainTimer(static (self, ct) => self.VerifyAsync(ct), this, new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = Timeout.InfiniteTimeSpan });
+        }
+
         return Task.CompletedTask;
     }
 
@@ -77,6 +86,7 @@ public sealed partial class ModelGrain(
         State.Spec = spec;
         State.Generation = generation > 0 ? generation : State.Generation + 1;
         State.Revision++;
+        State.Placements = []; // placed again from scratch: bindings are computed for the new spec
         State.Sizing = VllmBinding.Breakdown(sizing);
         State.Status = ModelStatus.Pending;
         State.Message = "Waiting for placement.";
@@ -119,7 +129,7 @@ public sealed partial class ModelGrain(
         await ApplyUpdateAsync(update, CancellationToken.None);
     }
 
-    public Task ResumeAsync() => RetryAsync(CancellationToken.None);
+    public Task ResumeAsync() => State.Status is ModelStatus.Placed or ModelStatus.Running ? VerifyAsync(CancellationToken.None) : RetryAsync(CancellationToken.None);
 
     public async Task<ModelView?> MarkRunningAsync(long generation, CancellationToken cancellationToken = default)
     {
@@ -137,26 +147,79 @@ public sealed partial class ModelGrain(
     private async Task ApplyUpdateAsync(PlacementUpdate update, CancellationToken cancellationToken)
     {
         var sizing = ModelSizer.Size(State.Spec!);
-        State.Placements = [.. update.Placements.OrderBy(p => p.Replica).Select(p => p with { Binding = VllmBinding.Build(sizing, p) })];
-        State.Pending = [.. update.Pending.OrderBy(p => p.Replica)];
-        State.Explanation = update.Unplaced.OrderBy(u => u.Replica).FirstOrDefault()?.Explanation;
-        var wasRunning = State.Status == ModelStatus.Running;
-        (State.Status, State.Message) = update switch
+        var placements = update.Placements.OrderBy(p => p.Replica).Select(p => Keep(p) ?? p with { Binding = VllmBinding.Build(sizing, p) }).ToList();
+        var pending = update.Pending.OrderBy(p => p.Replica).ToList();
+        var explanation = update.Unplaced.OrderBy(u => u.Replica).FirstOrDefault()?.Explanation;
+        var (status, message) = update switch
         {
             { PreemptedBy: { } by } when update.Placements.Count < State.Spec!.Replicas =>
-                (ModelStatus.Preempted, $"Preempted by {by}; waiting for room. {State.Explanation?.Summary}".Trim()),
-            { Unplaced.Count: > 0 } when State.Explanation is { FitsNoGpu: true } =>
-                (ModelStatus.Failed, $"No GPU of the fleet can hold it: {State.Explanation.Summary}"),
+                (ModelStatus.Preempted, $"Preempted by {by}; waiting for room. {explanation?.Summary}".Trim()),
+            { Unplaced.Count: > 0 } when State.Status == ModelStatus.Preempted && update.Placements.Count < State.Spec!.Replicas =>
+                (ModelStatus.Preempted, State.Message), // still waiting for room since the preemption
+            { Unplaced.Count: > 0 } when explanation is { FitsNoGpu: true } =>
+                (ModelStatus.Failed, $"No GPU of the fleet can hold it: {explanation.Summary}"),
             { Unplaced.Count: > 0 } =>
-                (ModelStatus.Pending, $"{update.Placements.Count} of {State.Spec!.Replicas} replica(s) placed. {State.Explanation?.Summary}"),
+                (ModelStatus.Pending, $"{update.Placements.Count} of {State.Spec!.Replicas} replica(s) placed. {explanation?.Summary}"),
             { Pending.Count: > 0 } =>
                 (ModelStatus.Pending, $"{update.Placements.Count} of {State.Spec!.Replicas} replica(s) placed; waiting for {string.Join(", ", update.Pending.Select(p => p.Reason))}."),
-            _ => (wasRunning ? ModelStatus.Running : ModelStatus.Placed, $"{update.Placements.Count} replica(s) placed."),
+            _ => (State.Status == ModelStatus.Running ? ModelStatus.Running : ModelStatus.Placed, $"{update.Placements.Count} replica(s) placed."),
         };
+
+        if (status == State.Status && message == State.Message && placements.SequenceEqual(State.Placements) && pending.SequenceEqual(State.Pending) && explanation == State.Explanation)
+        {
+            ScheduleRetry();
+            return; // the same answer again (reconciliation tells every deployment where it stands): nothing to store or announce
+        }
+
+        if (State.Status is ModelStatus.Placed or ModelStatus.Running && status is not (ModelStatus.Placed or ModelStatus.Running))
+        {
+            LogNoLongerPlaced(logger, Key, placements.Count, State.Spec!.Replicas, message ?? string.Empty);
+        }
+
+        State.Placements = placements;
+        State.Pending = pending;
+        State.Explanation = explanation;
+        (State.Status, State.Message) = (status, message);
         State.UpdatedAt = time.GetUtcNow();
         await state.WriteStateAsync(cancellationToken);
         _ = Index.ChangedAsync(Key);
         ScheduleRetry();
+    }
+
+    /// <summary>
+    /// The replica as it was placed before, when it is still in the same place: its binding (and the KV cache it was
+    /// computed from) changes only when the spec or the place does, never because the placement was read again.
+    /// Device ids are taken afresh (a node that restarts may number its devices anew).
+    /// </summary>
+    private ReplicaPlacement? Keep(ReplicaPlacement placement) =>
+        State.Placements.FirstOrDefault(p => p.Replica == placement.Replica) is { } before
+        && before.Node == placement.Node && before.Gpu == placement.Gpu && before.FirstPartition == placement.FirstPartition && before.Span == placement.Span
+        && before.ComputeMode == placement.ComputeMode && before.MemoryMode == placement.MemoryMode
+            ? before with { Devices = placement.Devices.Count > 0 && !placement.Devices.SequenceEqual(before.Devices) ? placement.Devices : before.Devices }
+            : null;
+
+    /// <summary>A placed deployment asks where it stands; the placement grain places again what it no longer holds.</summary>
+    private async Task VerifyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (State.Spec is null || State.Status is not (ModelStatus.Placed or ModelStatus.Running))
+            {
+                return;
+            }
+
+            var update = await Placement.PlaceAsync(Request(ModelSizer.Size(State.Spec)), cancellationToken);
+            if (update.Revision == State.Revision)
+            {
+                await ApplyUpdateAsync(update, cancellationToken);
+            }
+        }
+        finally
+        {
+            // Disposed once done (disposing a timer cancels the token its callback runs with).
+            _verify?.Dispose();
+            _verify = null;
+        }
     }
 
     private void ScheduleRetry()
@@ -217,6 +280,9 @@ public sealed partial class ModelGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model {Model} generation {Generation}: {Spec} × {Replicas}, {Priority}")]
     private static partial void LogApplied(ILogger logger, string model, long generation, string spec, int replicas, Priority priority);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Model} no longer holds every replica ({Placed} of {Replicas}): {Message}")]
+    private static partial void LogNoLongerPlaced(ILogger logger, string model, int placed, int replicas, string message);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model {Model} deleted")]
     private static partial void LogDeleted(ILogger logger, string model);

@@ -14,4 +14,12 @@ public sealed class PlacementOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan ConsolidationInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How often reservations and deployments are reconciled: releases that could not be delivered are retried, the
+    /// fleet is read afresh from the partition grains, reservations whose deployment is gone are released, and
+    /// deployments whose reservations changed or vanished are told (and placed again). Zero turns it off.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan ReconciliationInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
