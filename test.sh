@@ -54,8 +54,8 @@ run_project() {
 
 extra=("$@")
 projects=$(find tests -name '*.Tests.csproj' | sort)
-background=$(printf '%s\n' $projects | grep 'Integration.Tests.csproj' || true)
-foreground=$(printf '%s\n' $projects | grep -v 'Integration.Tests.csproj')
+background=$(printf '%s\n' $projects | grep -E '(Integration|Chaos)\.Tests\.csproj' || true)
+foreground=$(printf '%s\n' $projects | grep -vE '(Integration|Chaos)\.Tests\.csproj')
 status=0
 
 pids=()

@@ -51,6 +51,42 @@ public sealed class AuthenticationTests
         }
     }
 
+    [Fact]
+    public async Task A_Kestrel_endpoint_beyond_loopback_is_caught_after_binding_even_when_urls_says_loopback()
+    {
+        // A silo to connect to (the gateway binds once its cluster client is up).
+        await using var environment = ClusterEnvironment.Create(new Dictionary<string, string> { ["GpuSharing:Storage"] = "memory", ["GpuSharing:Clustering"] = "localhost" });
+        var siloGatewayPort = FreePorts.Next();
+        await environment.StartSiloAsync("silo", new Dictionary<string, string>
+        {
+            ["GpuSharing:Silo:Role"] = "all",
+            ["GpuSharing:Silo:SiloPort"] = $"{FreePorts.Next()}",
+            ["GpuSharing:Silo:GatewayPort"] = $"{siloGatewayPort}",
+            ["GpuSharing:Node:Name"] = "node-1",
+            ["GpuSharing:Node:Backend"] = "simulated",
+            ["GpuSharing:Node:SimulatedGpus"] = "MI300X:1",
+        });
+
+        // --urls names loopback (the start-up check passes), but Kestrel is also told to listen on every address.
+        var gateway = ServiceProcess.Start("Gateway", "kestrel-endpoint-gateway", FreePorts.Next(), new Dictionary<string, string>(environment.Common)
+        {
+            ["GpuSharing:Gateway:SiloGatewayPorts:0"] = $"{siloGatewayPort}",
+            ["Kestrel:Endpoints:Public:Url"] = $"http://0.0.0.0:{FreePorts.Next()}",
+        });
+        await using (gateway)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (!gateway.HasExited && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100, TestContext.Current.CancellationToken);
+            }
+
+            Assert.True(gateway.HasExited, "the gateway kept running on 0.0.0.0 without a token");
+            Assert.Contains("beyond loopback, but GpuSharing:Gateway:BearerToken is not set", gateway.Output, StringComparison.Ordinal);
+            Assert.Contains("0.0.0.0", gateway.Output, StringComparison.Ordinal);
+        }
+    }
+
     private static async Task<HttpResponseMessage> SendAsync(ClusterEnvironment cluster, HttpMethod method, string path, string token, HttpContent? content)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };

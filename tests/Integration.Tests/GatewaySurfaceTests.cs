@@ -23,6 +23,27 @@ public sealed class GatewaySurfaceTests(GatewayFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Every_route_that_takes_a_body_documents_its_schema()
+    {
+        var document = await fixture.Cluster.GetJsonAsync("/openapi/v1.json");
+        var withBody = document["paths"]!.AsObject()
+            .SelectMany(path => path.Value!.AsObject().Where(o => o.Key is "put" or "post" or "patch").Select(o => (Route: $"{o.Key.ToUpperInvariant()} {path.Key}", Operation: o.Value!)))
+            .ToList();
+
+        Assert.Contains(withBody, o => o.Route == "PUT /api/v1/models/{namespace}/{name}");
+        Assert.Contains(withBody, o => o.Route == "POST /api/v1/plan");
+        Assert.Contains(withBody, o => o.Route == "PUT /api/v1/gpus/{node}/{index}/partitioning");
+        foreach (var (route, operation) in withBody)
+        {
+            var schema = operation["requestBody"]?["content"]?["application/json"]?["schema"];
+            Assert.True(schema is not null, $"{route} has no application/json request schema");
+            var reference = schema!["$ref"]?.GetValue<string>();
+            var properties = reference is null ? schema["properties"] : document["components"]!["schemas"]![reference.Split('/')[^1]]!["properties"];
+            Assert.True(properties is JsonObject { Count: > 0 }, $"{route}'s request schema names no properties");
+        }
+    }
+
+    [Fact]
     public async Task Health_endpoints_answer()
     {
         var live = await fixture.Cluster.Http.GetAsync("/healthz", TestContext.Current.CancellationToken);

@@ -38,7 +38,7 @@ public sealed class DeployManifestTests
         Assert.False(Single(objects, "DaemonSet", "gpu-sharing-node")["spec"]!["template"]!["spec"]!["automountServiceAccountToken"]!.GetValue<bool>());
 
         Assert.Null(Single(objects, "ClusterServingRuntime", "gpu-sharing-vllm-rocm")["metadata"]!["namespace"]);
-        Assert.All(objects.Where(o => o["kind"]!.GetValue<string>() is not ("Namespace" or "ClusterRole" or "ClusterRoleBinding" or "ClusterServingRuntime")), o => Assert.Equal("gpu-sharing", o["metadata"]!["namespace"]!.GetValue<string>()));
+        Assert.All(objects.Where(o => o["kind"]!.GetValue<string>() is not ("Namespace" or "ClusterRole" or "ClusterRoleBinding" or "ClusterServingRuntime" or "ValidatingAdmissionPolicy" or "ValidatingAdmissionPolicyBinding")), o => Assert.Equal("gpu-sharing", o["metadata"]!["namespace"]!.GetValue<string>()));
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class DeployManifestTests
         var container = node["containers"]![0]!;
         Assert.Equal("true", node["nodeSelector"]!["feature.node.kubernetes.io/amd-gpu"]!.GetValue<string>());
         Assert.True(container["securityContext"]!["privileged"]!.GetValue<bool>());
-        Assert.Equal(["/dev/dri", "/dev/kfd"], node["volumes"]!.AsArray().Select(v => v!["hostPath"]!["path"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal(["/dev/dri", "/dev/kfd"], node["volumes"]!.AsArray().Where(v => v!["hostPath"] is not null).Select(v => v!["hostPath"]!["path"]!.GetValue<string>()).Order(StringComparer.Ordinal));
         Assert.Contains(container["env"]!.AsArray(), e => e!["name"]!.GetValue<string>() == "NODE_NAME" && e["valueFrom"]!["fieldRef"]!["fieldPath"]!.GetValue<string>() == "spec.nodeName");
         Assert.Contains(container["env"]!.AsArray(), e => e!["name"]!.GetValue<string>() == "GpuSharing__Node__Backend" && e["value"]!.GetValue<string>() == "amd-smi");
         Assert.DoesNotContain(production, o => o["kind"]!.GetValue<string>() == "Secret"); // created by the operator, never committed
@@ -63,6 +63,40 @@ public sealed class DeployManifestTests
         Assert.Empty(devNode["volumes"]?.AsArray() ?? []);
         Assert.Contains("TableEndpoint=http://azurite:10002", Single(dev, "Secret", "gpu-sharing-storage")["stringData"]?["connection-string"]?.GetValue<string>() ?? DecodedSecret(Single(dev, "Secret", "gpu-sharing-storage"), "connection-string"), StringComparison.Ordinal);
         Single(dev, "Deployment", "azurite");
+    }
+
+    [Fact]
+    public async Task Only_the_gateway_and_the_silos_reach_the_Orleans_ports_and_production_adds_mutual_TLS()
+    {
+        var production = await RenderAsync("overlays/production");
+        var dev = await RenderAsync("overlays/dev");
+
+        foreach (var objects in new[] { production, dev })
+        {
+            var policy = Single(objects, "NetworkPolicy", "gpu-sharing-orleans")["spec"]!;
+            Assert.Equal(["gpu-sharing-control", "gpu-sharing-node"], policy["podSelector"]!["matchExpressions"]![0]!["values"]!.AsArray().Select(v => v!.GetValue<string>()).Order(StringComparer.Ordinal));
+            var orleans = policy["ingress"]!.AsArray().Single(r => r!["ports"]!.AsArray().Any(p => p!["port"]!.GetValue<long>() == 30000))!;
+            Assert.Equal([11111L, 30000L], orleans["ports"]!.AsArray().Select(p => p!["port"]!.GetValue<long>()).Order());
+            Assert.Equal(["gpu-sharing-control", "gpu-sharing-gateway", "gpu-sharing-node"], orleans["from"]![0]!["podSelector"]!["matchExpressions"]![0]!["values"]!.AsArray().Select(v => v!.GetValue<string>()).Order(StringComparer.Ordinal));
+            var claims = Single(objects, "ValidatingAdmissionPolicy", "gpu-sharing-own-resourceclaims-only")["spec"]!;
+            Assert.Contains("system:serviceaccount:gpu-sharing:gpu-sharing-gateway", claims["matchConditions"]![0]!["expression"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Contains("managed-by", claims["validations"]![0]!["expression"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        foreach (var (kind, name) in new[] { ("Deployment", "gpu-sharing-gateway"), ("Deployment", "gpu-sharing-control"), ("DaemonSet", "gpu-sharing-node") })
+        {
+            var pod = Single(production, kind, name)["spec"]!["template"]!["spec"]!;
+            var env = pod["containers"]![0]!["env"]!.AsArray();
+            Assert.Contains(env, e => e!["name"]!.GetValue<string>() == "GpuSharing__Tls__Enabled" && e["value"]!.GetValue<string>() == "true");
+            Assert.Contains(env, e => e!["name"]!.GetValue<string>() == "GpuSharing__Tls__CaPath" && e["value"]!.GetValue<string>() == "/etc/gpu-sharing/tls/ca.crt");
+            Assert.Contains(pod["volumes"]!.AsArray(), v => v!["secret"]?["secretName"]?.GetValue<string>() == "gpu-sharing-cluster-tls");
+            var devEnv = Single(dev, kind, name)["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]!.AsArray();
+            Assert.DoesNotContain(devEnv, e => e!["name"]!.GetValue<string>() == "GpuSharing__Tls__Enabled");
+        }
+
+        var certificate = Single(production, "Certificate", "gpu-sharing-cluster-tls")["spec"]!;
+        Assert.Equal(["client auth", "digital signature", "key encipherment", "server auth"], certificate["usages"]!.AsArray().Select(u => u!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal("gpu-sharing-cluster-ca", certificate["issuerRef"]!["name"]!.GetValue<string>());
     }
 
     [Fact]

@@ -25,6 +25,9 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>The port of the Table service (0 for an instance that is not ours).</summary>
+    public int TablePort => _ports.Table;
+
     /// <summary>Whether this instance is ours to stop and start (not one named by <c>GPU_SHARING_AZURITE</c>).</summary>
     public bool IsPrivate => _ports != default;
 
@@ -62,14 +65,16 @@ public sealed class AzuriteServer : IAsyncDisposable
     }
 
     /// <summary>SIGSTOP / SIGCONT: storage that accepts connections and never answers (a hung disk, a paused VM).</summary>
-    public async Task FreezeAsync(bool frozen)
+    public Task FreezeAsync(bool frozen) => SignalAsync(frozen ? "-STOP" : "-CONT");
+
+    private async Task SignalAsync(string signal)
     {
         if (_process is { HasExited: false } process)
         {
-            var signal = new ProcessStartInfo("kill") { UseShellExecute = false };
-            signal.ArgumentList.Add(frozen ? "-STOP" : "-CONT");
-            signal.ArgumentList.Add(process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            using var kill = Process.Start(signal) ?? throw new InvalidOperationException("Could not run kill.");
+            var start = new ProcessStartInfo("kill") { UseShellExecute = false };
+            start.ArgumentList.Add(signal);
+            start.ArgumentList.Add(process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            using var kill = Process.Start(start) ?? throw new InvalidOperationException("Could not run kill.");
             await kill.WaitForExitAsync();
         }
     }

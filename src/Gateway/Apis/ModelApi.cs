@@ -20,11 +20,14 @@ public static class ModelApi
         group.MapPut("/{namespace}/{name}", PutModelAsync)
             .WithName("PutModel")
             .WithSummary("Declare a deployment: model, precision, maxModelLen, maxNumSeqs, replicas, priority, slo, … It is sized and placed; the answer carries status, placements, binding and explanation.")
+            .WithDescription("Idempotent: the same PUT again changes nothing (200), so a PUT answered 503 — which may or may not have taken effect — is safe to retry.")
+            .Accepts<DeploymentRequestBody>("application/json")
             .RequireAuthorization(AuthorizationPolicies.Operator);
         group.MapGet("/{namespace}/{name}", GetModelAsync).WithName("GetModel").WithSummary("A deployment with its status, placements, binding and explanation.");
         group.MapDelete("/{namespace}/{name}", DeleteModelAsync)
             .WithName("DeleteModel")
             .WithSummary("Delete a deployment and release its reservations.")
+            .WithDescription("Idempotent: deleting what is gone answers 404 and changes nothing, so a DELETE answered 503 is safe to retry.")
             .RequireAuthorization(AuthorizationPolicies.Operator);
         return group;
     }

@@ -1,28 +1,38 @@
-using GpuSharing.Gateway.Hosting;
-using Microsoft.Extensions.Options;
 using System.Text.Json;
 using GpuSharing.Gateway.Contracts;
+using GpuSharing.Gateway.Hosting;
 using GpuSharing.Gateway.Http;
-using GpuSharing.Grains.Interfaces.Fleet;
+using GpuSharing.Gateway.Security;
 using GpuSharing.Grains.Interfaces.Placement;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace GpuSharing.Gateway.Apis;
 
-/// <summary><c>POST /api/v1/plan</c>: what-if placement on the real fleet or a hypothetical one. Changes nothing.</summary>
+/// <summary>
+/// <c>POST /api/v1/plan</c>: what-if placement on the real fleet or a hypothetical one. Changes nothing. Plans run in a
+/// stateless worker on a copy of the fleet, never in the placement grain that serves real placements; they are bounded
+/// in size (<see cref="GatewayOptions.MaxPlanDeployments"/>, replicas, GPUs), time (<see cref="GatewayOptions.PlanTimeout"/>)
+/// and concurrency (<see cref="GatewayOptions.MaxConcurrentPlans"/>, 429 beyond), and need the operator token when
+/// one is configured.
+/// </summary>
 public static class PlanApi
 {
-    public const int MaxDeployments = 20_000;
-    public const int MaxGpus = 100_000;
+    /// <summary>The rate-limiter policy that bounds how many plans run at once.</summary>
+    public const string ConcurrencyPolicy = "plans";
 
     public static RouteHandlerBuilder MapPlanApi(this IEndpointRouteBuilder app) =>
         app.MapPost("/api/v1/plan", PlanAsync)
             .WithTags("Plan")
             .WithName("Plan")
-            .WithSummary("What-if: { deployments: [ { namespace, name, …spec } ], fleet: [ { model: \"MI300X\", count: 40 } ] }. Without fleet, the real fleet as it is now.");
+            .WithSummary("What-if: { deployments: [ { namespace, name, …spec } ], fleet: [ { model: \"MI300X\", count: 40 } ] }. Without fleet, the real fleet as it is now.")
+            .Accepts<PlanRequestBody>("application/json")
+            .RequireAuthorization(AuthorizationPolicies.Operator)
+            .RequireRateLimiting(ConcurrencyPolicy);
 
-    public static async Task<Results<Ok<PlanResponse>, ValidationProblem, ProblemHttpResult>> PlanAsync(HttpRequest request, IClusterClient grains, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<PlanResponse>, ValidationProblem, ProblemHttpResult>> PlanAsync(HttpRequest request, IClusterClient grains, IOptions<GatewayOptions> options, CancellationToken cancellationToken)
     {
+        var limits = options.Value;
         using var body = await JsonBody.ReadAsync(request, cancellationToken);
         var errors = new Dictionary<string, string[]>();
         var root = new JsonFields(body.RootElement, string.Empty, errors, ["deployments", "fleet"]);
@@ -31,9 +41,9 @@ public static class PlanApi
         {
             root.Error("deployments", "'deployments' is required: an array of deployments, each with namespace, name and its spec.");
         }
-        else if (items.GetArrayLength() is 0 or > MaxDeployments)
+        else if (items.GetArrayLength() is 0 || items.GetArrayLength() > limits.MaxPlanDeployments)
         {
-            root.Error("deployments", $"'deployments' must hold 1 to {MaxDeployments} deployments.");
+            root.Error("deployments", $"'deployments' must hold 1 to {limits.MaxPlanDeployments} deployments.");
         }
         else
         {
@@ -65,27 +75,38 @@ public static class PlanApi
                     errors[$"{prefix}"] = ["Each deployment needs 'namespace' and 'name'."];
                 }
 
-                if (DeploymentSpecReader.Read(item, errors, prefix, ["namespace", "name"], request.HttpContext.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value.LocalModelPathPrefixes) is { } spec && ns is not null && name is not null)
+                if (DeploymentSpecReader.Read(item, errors, prefix, ["namespace", "name"], limits.LocalModelPathPrefixes) is { } spec && ns is not null && name is not null)
                 {
                     deployments.Add(new PlanDeployment(ns, name, spec));
                 }
             }
         }
 
-        var fleet = ReadFleet(root, errors);
+        var fleet = ReadFleet(root, errors, limits.MaxPlanGpus);
+        if (deployments.Sum(d => d.Spec.Replicas) > limits.MaxPlanReplicas)
+        {
+            root.Error("deployments", $"A plan places at most {limits.MaxPlanReplicas} replicas in all; these deployments ask for {deployments.Sum(d => d.Spec.Replicas)}.");
+        }
+
         if (errors.Count > 0)
         {
             return Problems.Invalid(errors, "The plan request is not valid.");
         }
 
         PlanResult plan;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(limits.PlanTimeout);
         try
         {
-            plan = await grains.GetGrain<IPlacementGrain>(Pools.Default).PlanAsync(new PlanRequest(deployments, fleet), cancellationToken);
+            plan = await grains.GetGrain<IPlannerGrain>(0).PlanAsync(new PlanRequest(deployments, fleet), deadline.Token);
         }
         catch (ArgumentException ex)
         {
             return Problems.Create(StatusCodes.Status422UnprocessableEntity, "unprocessable-plan", "The fleet cannot be planned on.", ex.Message);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return Problems.Create(StatusCodes.Status422UnprocessableEntity, "plan-too-large", "The plan did not finish in time.", $"Planning stopped after {limits.PlanTimeout.TotalSeconds:0} s. Plan fewer deployments or a smaller fleet at a time.");
         }
 
         var failed = plan.Deployments.Where(d => d.Error is not null).ToList();
@@ -100,7 +121,7 @@ public static class PlanApi
         return TypedResults.Ok(Responses.Plan(plan));
     }
 
-    private static List<PlanFleetGroup>? ReadFleet(JsonFields root, Dictionary<string, string[]> errors)
+    private static List<PlanFleetGroup>? ReadFleet(JsonFields root, Dictionary<string, string[]> errors, int maxGpus)
     {
         if (root.Element("fleet") is not { } fleet)
         {
@@ -119,16 +140,16 @@ public static class PlanApi
         {
             var fields = new JsonFields(item, $"fleet[{index++}]", errors, ["model", "count"]);
             var model = fields.String("model", required: true, maxLength: 32);
-            var count = fields.Integer("count", 1, MaxGpus, required: true);
+            var count = fields.Integer("count", 1, maxGpus, required: true);
             if (model is not null && count is not null)
             {
                 groups.Add(new PlanFleetGroup(model, (int)count));
             }
         }
 
-        if (groups.Sum(g => (long)g.Count) > MaxGpus)
+        if (groups.Sum(g => (long)g.Count) > maxGpus)
         {
-            root.Error("fleet", $"A hypothetical fleet has at most {MaxGpus} GPUs.");
+            root.Error("fleet", $"A hypothetical fleet has at most {maxGpus} GPUs.");
         }
 
         return groups;

@@ -1,13 +1,18 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Threading.RateLimiting;
 using Azure.Data.Tables;
+using GpuSharing.ClusterSecurity;
+using GpuSharing.Gateway.Apis;
 using GpuSharing.Gateway.Http;
 using GpuSharing.Gateway.KServe;
 using GpuSharing.Gateway.Security;
 using GpuSharing.Grains.Interfaces.Models;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 
@@ -55,7 +60,35 @@ public static class GatewayHostBuilderExtensions
             return Task.CompletedTask;
         }));
         builder.Services.AddHealthChecks().AddCheck<GatewayReadinessCheck>("cluster", tags: ["ready"]);
+        builder.Services.AddRateLimiter(o =>
+        {
+            // What-if plans are CPU work: a few at a time, a short queue, and 429 with Retry-After beyond it.
+            o.AddConcurrencyLimiter(PlanApi.ConcurrencyPolicy, limiter =>
+            {
+                limiter.PermitLimit = gateway.MaxConcurrentPlans;
+                limiter.QueueLimit = gateway.MaxConcurrentPlans;
+                limiter.QueueProcessingOrder = QueueProcessingOrder.OldestFirst;
+            });
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = async (context, cancellationToken) =>
+            {
+                context.HttpContext.Response.Headers.RetryAfter = "5";
+                await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context.HttpContext,
+                    ProblemDetails = new ProblemDetails
+                    {
+                        Status = StatusCodes.Status429TooManyRequests,
+                        Type = Problems.TypePrefix + "too-many-plans",
+                        Title = "Too many plans at once.",
+                        Detail = $"This gateway computes {gateway.MaxConcurrentPlans} plan(s) at a time; retry after the time given.",
+                    },
+                });
+            };
+        });
         builder.Services.AddSingleton<ClusterConnectionWatch>();
+        builder.Services.AddSingleton<ListenGuard>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ListenGuard>());
         builder.Services.AddKServeWatcher();
         builder.Services
             .AddAuthentication(BearerTokenAuthenticationHandler.SchemeName)
@@ -92,6 +125,7 @@ public static class GatewayHostBuilderExtensions
                 client.UseLocalhostClustering([.. gateway.EffectiveSiloGatewayPorts], serviceId, clusterId);
             }
 
+            client.UseClusterTls(configuration);
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = gateway.GrainCallTimeout);
             client.AddGatewayCountChangedHandler(services =>
             {
@@ -110,6 +144,19 @@ public static class GatewayHostBuilderExtensions
 
     public static WebApplication MapGpuSharingGateway(this WebApplication app)
     {
+        var guard = app.Services.GetRequiredService<ListenGuard>();
+        app.Use((context, next) =>
+        {
+            if (guard.Verified)
+            {
+                return next(context);
+            }
+
+            // Kestrel listens before the bound addresses are checked: nothing is served until they have been.
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.Headers.RetryAfter = "1";
+            return Task.CompletedTask;
+        });
         app.UseExceptionHandler();
         app.Use(async (context, next) =>
         {
@@ -138,6 +185,7 @@ public static class GatewayHostBuilderExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapOpenApi();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });

@@ -41,6 +41,45 @@ public sealed class GatewayOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan GrainCallTimeout { get; set; } = TimeSpan.FromSeconds(120);
 
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
-        SiloGatewayPorts.Where(p => p is < 1 or > 65535).Select(p => new ValidationResult($"GpuSharing:Gateway:SiloGatewayPorts: {p} is not a TCP port (1–65535).", [nameof(SiloGatewayPorts)]));
+    /// <summary>
+    /// The most deployments one what-if plan may hold. It must be reachable within <see cref="MaxRequestBodyBytes"/>
+    /// (a deployment takes at least <see cref="SmallestPlanEntryBytes"/> bytes): 500 typical entries fill the 64 KiB default.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxPlanDeployments { get; set; } = 500;
+
+    /// <summary>The most replicas, summed over its deployments, one plan may place.</summary>
+    [Range(1, 100_000)]
+    public int MaxPlanReplicas { get; set; } = 4096;
+
+    /// <summary>The largest hypothetical fleet a plan may name, in GPUs.</summary>
+    [Range(1, 100_000)]
+    public int MaxPlanGpus { get; set; } = 4096;
+
+    /// <summary>How long one plan may compute before it is abandoned (422: plan less at a time).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
+    public TimeSpan PlanTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Plans computed at once by this gateway; more wait in a short queue, and beyond it get 429 with Retry-After.</summary>
+    [Range(1, 64)]
+    public int MaxConcurrentPlans { get; set; } = 2;
+
+    /// <summary>The fewest bytes a plan's deployment entry can take: <c>{"namespace":"a","name":"b","model":"x"},</c>.</summary>
+    public const int SmallestPlanEntryBytes = 42;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var port in SiloGatewayPorts.Where(p => p is < 1 or > 65535))
+        {
+            yield return new ValidationResult($"GpuSharing:Gateway:SiloGatewayPorts: {port} is not a TCP port (1–65535).", [nameof(SiloGatewayPorts)]);
+        }
+
+        if ((long)MaxPlanDeployments * SmallestPlanEntryBytes > MaxRequestBodyBytes)
+        {
+            // A count no body can reach promises what the route cannot take: the two limits must agree.
+            yield return new ValidationResult(
+                $"GpuSharing:Gateway:MaxPlanDeployments ({MaxPlanDeployments}) cannot fit in MaxRequestBodyBytes ({MaxRequestBodyBytes}); at most {MaxRequestBodyBytes / SmallestPlanEntryBytes} deployments fit.",
+                [nameof(MaxPlanDeployments)]);
+        }
+    }
 }

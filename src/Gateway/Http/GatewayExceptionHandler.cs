@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Azure;
+using GpuSharing.Grains.Interfaces.Nodes;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Orleans.Serialization;
@@ -58,7 +59,7 @@ public sealed partial class GatewayExceptionHandler(IProblemDetailsService probl
     /// </summary>
     public static bool IsUnavailable(Exception exception) => exception switch
     {
-        SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException => true,
+        SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException or NodeUnreachableException => true,
         InconsistentStateException or RequestFailedException => true,
         UnavailableExceptionFallbackException fallback => fallback.ExceptionType is { } type
             && (type.Contains("Storage", StringComparison.Ordinal) || type.Contains("RequestFailed", StringComparison.Ordinal) || type.Contains("Azure", StringComparison.Ordinal)

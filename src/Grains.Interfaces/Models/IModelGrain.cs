@@ -24,7 +24,11 @@ public interface IModelGrain : IGrainWithStringKey
     [Alias("PlacementChanged"), OneWay]
     Task PlacementChangedAsync(PlacementUpdate update);
 
-    /// <summary>If not fully placed, submits itself to the placement grain again now (the placement grain restarted).</summary>
+    /// <summary>
+    /// Checks where it stands with the placement grain now (it restarted, or reconciliation sweeps): not fully placed, it
+    /// submits itself again; placed, it asks and takes the answer (the partitions' reservations); deleted (or lost by
+    /// storage), it releases whatever is still held under its name.
+    /// </summary>
     [Alias("Resume"), OneWay]
     Task ResumeAsync();
 

@@ -17,10 +17,6 @@ public interface IPlacementGrain : IGrainWithStringKey
     [Alias("Release"), ResponseTimeout("00:02:00")]
     Task ReleaseAsync(string deployment, CancellationToken cancellationToken = default);
 
-    /// <summary>What-if: the placement it would make, changing nothing.</summary>
-    [Alias("Plan"), ResponseTimeout("00:05:00")]
-    Task<PlanResult> PlanAsync(PlanRequest request, CancellationToken cancellationToken = default);
-
     /// <summary>A node's GPUs changed (state, layout, reachability): rebuild the fleet view before the next decision.</summary>
     [Alias("FleetChanged"), OneWay]
     Task FleetChangedAsync(string node);

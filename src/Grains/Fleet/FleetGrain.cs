@@ -1,5 +1,6 @@
 using GpuSharing.Grains.Interfaces.Fleet;
 using GpuSharing.Grains.Placement;
+using GpuSharing.Grains.Storage;
 
 namespace GpuSharing.Grains.Fleet;
 
@@ -12,7 +13,7 @@ public sealed class FleetGrain(
     {
         if (state.State.Nodes.Add(node))
         {
-            await state.WriteStateAsync(cancellationToken);
+            await state.WriteOrRestartAsync(GrainContext, cancellationToken);
         }
     }
 

@@ -5,6 +5,7 @@ using GpuSharing.Grains.Interfaces.Hardware;
 using GpuSharing.Grains.Interfaces.Nodes;
 using GpuSharing.Grains.Interfaces.Partitions;
 using GpuSharing.Grains.Placement;
+using GpuSharing.Grains.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace GpuSharing.Grains.Gpus;
@@ -23,6 +24,7 @@ public sealed partial class GpuGrain(
     ILogger<GpuGrain> logger) : Grain, IGpuGrain
 {
     private readonly Dictionary<int, PartitionView> _partitions = [];
+    private IGrainTimer? _reportAgain;
     private string _node = string.Empty;
     private int _index;
     private Task _background = Task.CompletedTask;
@@ -183,11 +185,31 @@ public sealed partial class GpuGrain(
     private async Task SaveAsync(CancellationToken cancellationToken = default)
     {
         State.Version++;
-        await state.WriteStateAsync(cancellationToken);
+        await state.WriteOrRestartAsync(GrainContext, cancellationToken);
         await ReportAsync();
     }
 
-    private Task ReportAsync() => GrainFactory.GetGrain<INodeGrain>(_node).ReportGpuAsync(View());
+    /// <summary>
+    /// Tells the node grain (one-way). Its silo may be going away (the send fails at once): that must not fail what this
+    /// GPU is doing — a repartition in flight goes on — so the report is sent again a moment later, until it goes.
+    /// </summary>
+    private async Task ReportAsync()
+    {
+        try
+        {
+            await GrainFactory.GetGrain<INodeGrain>(_node).ReportGpuAsync(View());
+            _reportAgain?.Dispose();
+            _reportAgain = null;
+        }
+        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        {
+            LogReportFailed(logger, _node, _index, ex.Message);
+            _reportAgain ??= this.RegisterGrainTimer(
+                static (self, _) => self.ReportAsync(),
+                this,
+                new GrainTimerCreationOptions { DueTime = TimeSpan.FromSeconds(2), Period = TimeSpan.FromSeconds(2) });
+        }
+    }
 
     private GpuView View()
     {
@@ -219,6 +241,9 @@ public sealed partial class GpuGrain(
 
     private static PartitionView EmptyPartition(DevicePartition partition) =>
         new(partition.Index, partition.VramBytes, partition.ComputeUnits, 0, [], null, false);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "GPU {Node}/{Index} could not report to its node grain ({Reason}); reporting again shortly")]
+    private static partial void LogReportFailed(ILogger logger, string node, int index, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "GPU {Node}/{Index} deactivated while operation {Operation} was still running")]
     private static partial void LogDeactivatedMidOperation(ILogger logger, string node, int index, string? operation);

@@ -3,6 +3,7 @@ using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Interfaces.Placement;
 using GpuSharing.Grains.Placement;
 using GpuSharing.Grains.Planning.Sizing;
+using GpuSharing.Grains.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace GpuSharing.Grains.Models;
@@ -61,7 +62,7 @@ public sealed partial class ModelGrain(
                 // The owner's object changed without changing what is deployed (our own write-back to an
                 // InferenceService bumps its generation): remember the generation, place nothing again.
                 State.Generation = generation;
-                await state.WriteStateAsync(cancellationToken);
+                await state.WriteOrRestartAsync(GrainContext, cancellationToken);
             }
 
             return new ApplyResult(ApplyOutcome.Unchanged, View(), null, null);
@@ -91,7 +92,7 @@ public sealed partial class ModelGrain(
         State.Status = ModelStatus.Pending;
         State.Message = "Waiting for placement.";
         State.UpdatedAt = time.GetUtcNow();
-        await state.WriteStateAsync(cancellationToken);
+        await state.WriteOrRestartAsync(GrainContext, cancellationToken);
         LogApplied(logger, Key, State.Generation, spec.Model, spec.Replicas, spec.Priority);
 
         var update = await Placement.PlaceAsync(Request(sizing), cancellationToken);
@@ -109,7 +110,7 @@ public sealed partial class ModelGrain(
         }
 
         await Placement.ReleaseAsync(Key, cancellationToken);
-        await state.ClearStateAsync(cancellationToken);
+        await state.ClearOrRestartAsync(GrainContext, cancellationToken);
         await IndexShard.RemoveAsync(Key, cancellationToken);
         _ = Index.ChangedAsync(Key);
         _retry?.Dispose();
@@ -129,7 +130,25 @@ public sealed partial class ModelGrain(
         await ApplyUpdateAsync(update, CancellationToken.None);
     }
 
-    public Task ResumeAsync() => State.Status is ModelStatus.Placed or ModelStatus.Running ? VerifyAsync(CancellationToken.None) : RetryAsync(CancellationToken.None);
+    public async Task ResumeAsync()
+    {
+        if (State.Spec is null)
+        {
+            // Nothing is deployed under this name (deleted, or storage lost it): whatever the placement still holds for
+            // it is let go, and the index forgets it.
+            await Placement.ReleaseAsync(Key);
+            await IndexShard.RemoveAsync(Key);
+            DeactivateOnIdle();
+        }
+        else if (State.Status is ModelStatus.Placed or ModelStatus.Running)
+        {
+            await VerifyAsync(CancellationToken.None);
+        }
+        else
+        {
+            await RetryAsync(CancellationToken.None);
+        }
+    }
 
     public async Task<ModelView?> MarkRunningAsync(long generation, CancellationToken cancellationToken = default)
     {
@@ -140,7 +159,7 @@ public sealed partial class ModelGrain(
 
         State.Status = ModelStatus.Running;
         State.UpdatedAt = time.GetUtcNow();
-        await state.WriteStateAsync(cancellationToken);
+        await state.WriteOrRestartAsync(GrainContext, cancellationToken);
         return View();
     }
 
@@ -181,7 +200,7 @@ public sealed partial class ModelGrain(
         State.Explanation = explanation;
         (State.Status, State.Message) = (status, message);
         State.UpdatedAt = time.GetUtcNow();
-        await state.WriteStateAsync(cancellationToken);
+        await state.WriteOrRestartAsync(GrainContext, cancellationToken);
         _ = Index.ChangedAsync(Key);
         ScheduleRetry();
     }

@@ -1,5 +1,6 @@
 using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Placement;
+using GpuSharing.Grains.Storage;
 
 namespace GpuSharing.Grains.Models;
 
@@ -12,7 +13,7 @@ public sealed class ModelIndexShardGrain(
     {
         if (state.State.Deployments.Add(deployment))
         {
-            await state.WriteStateAsync(cancellationToken);
+            await state.WriteOrRestartAsync(GrainContext, cancellationToken);
         }
     }
 
@@ -20,7 +21,7 @@ public sealed class ModelIndexShardGrain(
     {
         if (state.State.Deployments.Remove(deployment))
         {
-            await state.WriteStateAsync(cancellationToken);
+            await state.WriteOrRestartAsync(GrainContext, cancellationToken);
         }
     }
 

@@ -6,6 +6,7 @@ using GpuSharing.Grains.Interfaces.Hardware;
 using GpuSharing.Grains.Interfaces.Nodes;
 using GpuSharing.Grains.Interfaces.Placement;
 using GpuSharing.Grains.Placement;
+using GpuSharing.Grains.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace GpuSharing.Grains.Nodes;
@@ -55,7 +56,7 @@ public sealed partial class NodeGrain(
             }
 
             State.Operation = interrupted with { Status = OperationStatus.Degraded, Error = error, CompletedAt = time.GetUtcNow() };
-            await state.WriteStateAsync(cancellationToken);
+            await state.WriteOrRestartAsync(GrainContext, cancellationToken);
         }
     }
 
@@ -67,7 +68,7 @@ public sealed partial class NodeGrain(
             State.Gpus.Remove(stale);
         }
 
-        await state.WriteStateAsync(cancellationToken);
+        await state.WriteOrRestartAsync(GrainContext, cancellationToken);
         await GrainFactory.GetGrain<IFleetGrain>(Pools.Default).AddNodeAsync(Name, cancellationToken);
         GrainFactory.GetGrain<IPlacementGrain>(Pools.Default).FleetChangedAsync(Name).Ignore();
         LogRegistered(logger, Name, registration.Backend, registration.Gpus.Count, registration.Silo);
@@ -78,7 +79,7 @@ public sealed partial class NodeGrain(
         switch (Remember(view))
         {
             case ReportKind.StateChanged:
-                await state.WriteStateAsync();
+                await state.WriteOrRestartAsync(GrainContext, CancellationToken.None);
                 break;
             case ReportKind.ReservationsOnly:
                 // A GPU reports every reservation change, and this state holds every GPU of the node: written at
@@ -105,7 +106,7 @@ public sealed partial class NodeGrain(
         _writeBehind = null;
         try
         {
-            await state.WriteStateAsync(CancellationToken.None);
+            await state.WriteOrRestartAsync(GrainContext, CancellationToken.None);
         }
         finally
         {
@@ -251,7 +252,7 @@ public sealed partial class NodeGrain(
         var previous = gpus.ToDictionary(g => g.Index, g => g.ComputeMode);
         var previousMemory = requested.MemoryMode ?? State.MemoryMode ?? MemoryMode.NPS1;
         State.Operation = operation;
-        await state.WriteStateAsync(cancellationToken);
+        await state.WriteOrRestartAsync(GrainContext, cancellationToken);
         LogMemoryChangeStarted(logger, operationId, Name, previousMemory, target.MemoryMode, gpus.Count);
         this.DelayDeactivation(TimeSpan.FromHours(1));
         _background = RunMemoryChangeAsync(operation, previous, previousMemory);
@@ -417,7 +418,7 @@ public sealed partial class NodeGrain(
     private async Task StepAsync(GpuState step, string detail, CancellationToken cancellationToken)
     {
         State.Operation = State.Operation! with { Step = step, Steps = [.. State.Operation.Steps, new OperationStep(step, time.GetUtcNow(), detail)] };
-        await state.WriteStateAsync(cancellationToken);
+        await state.WriteOrRestartAsync(GrainContext, cancellationToken);
     }
 
     private async Task FinishAsync(OperationStatus status, DeviceError? error, string detail, CancellationToken cancellationToken)
@@ -431,7 +432,7 @@ public sealed partial class NodeGrain(
             Error = error,
             CompletedAt = time.GetUtcNow(),
         };
-        await state.WriteStateAsync(cancellationToken);
+        await state.WriteOrRestartAsync(GrainContext, cancellationToken);
         LogMemoryChangeFinished(logger, State.Operation.Id, Name, status);
     }
 

@@ -3,6 +3,7 @@ using GpuSharing.Grains.Interfaces.Gpus;
 using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Interfaces.Partitions;
 using GpuSharing.Grains.Placement;
+using GpuSharing.Grains.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace GpuSharing.Grains.Partitions;
@@ -64,7 +65,7 @@ public sealed partial class PartitionGrain(
         }
 
         State.Reservations[reservation.Deployment] = reservation;
-        await state.WriteStateAsync(cancellationToken);
+        await state.WriteOrRestartAsync(GrainContext, cancellationToken);
         NotifyGpu();
         return Result(ReservationOutcome.Reserved, null);
     }
@@ -76,7 +77,7 @@ public sealed partial class PartitionGrain(
             return false;
         }
 
-        await state.WriteStateAsync(cancellationToken);
+        await state.WriteOrRestartAsync(GrainContext, cancellationToken);
         NotifyGpu();
         return true;
     }
@@ -86,14 +87,14 @@ public sealed partial class PartitionGrain(
         State.Spec = spec;
         State.Retired = false;
         State.FrozenBy = null;
-        await state.WriteStateAsync(cancellationToken);
+        await state.WriteOrRestartAsync(GrainContext, cancellationToken);
         return View();
     }
 
     public async Task<IReadOnlyList<PartitionReservation>> FreezeAsync(string operationId, CancellationToken cancellationToken = default)
     {
         State.FrozenBy = operationId;
-        await state.WriteStateAsync(cancellationToken);
+        await state.WriteOrRestartAsync(GrainContext, cancellationToken);
         return Reservations();
     }
 
@@ -102,7 +103,7 @@ public sealed partial class PartitionGrain(
         if (State.FrozenBy == operationId)
         {
             State.FrozenBy = null;
-            await state.WriteStateAsync(cancellationToken);
+            await state.WriteOrRestartAsync(GrainContext, cancellationToken);
         }
     }
 
@@ -115,7 +116,7 @@ public sealed partial class PartitionGrain(
 
         State.Retired = true;
         State.FrozenBy = null;
-        await state.WriteStateAsync(cancellationToken);
+        await state.WriteOrRestartAsync(GrainContext, cancellationToken);
         return true;
     }
 

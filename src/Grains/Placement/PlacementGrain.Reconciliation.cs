@@ -11,14 +11,16 @@ namespace GpuSharing.Grains.Placement;
 /// </summary>
 public sealed partial class PlacementGrain
 {
+    private const int SweepSize = 256;
     private static readonly TimeSpan ReleaseCallTimeout = TimeSpan.FromSeconds(30);
+    private int _sweepCursor;
 
     /// <summary>
     /// Reads the fleet from the partition grains (the truth) and repairs both directions: a reservation whose deployment
     /// is no longer listed, was made for an older spec, or is one more than the deployment has replicas is released; a
-    /// deployment that was fully placed and lost a reservation is placed again; every
-    /// deployment is told where it stands (its grain ignores an unchanged answer), so that none reports a place it does
-    /// not hold. Each repair is a log line and a count of <c>gpusharing.placement.reconciliation.repairs</c>.
+    /// deployment that was fully placed and lost a reservation is placed again; deployments are asked to check where
+    /// they stand (<see cref="SweepDeployments"/>), so that none reports a place it does not hold. Each repair is a log
+    /// line and a count of <c>gpusharing.placement.reconciliation.repairs</c>.
     /// </summary>
     private async Task ReconcileAsync(CancellationToken cancellationToken)
     {
@@ -93,9 +95,33 @@ public sealed partial class PlacementGrain
             {
                 Repaired("placement_corrected");
                 LogCorrected(logger, deployment, was, now);
+                Notify(Update(deployment));
             }
+        }
 
-            Notify(Update(deployment));
+        SweepDeployments();
+    }
+
+    /// <summary>
+    /// Asks a rotating slice of the deployments this grain holds anything for to check where they stand (one-way): each
+    /// answers with its current spec, so a deployment whose stored state went back (storage lost a write) or whose
+    /// notifications were lost is placed by what it is now, and one that no longer exists releases what it held. The
+    /// slice keeps a large fleet's sweep to a few hundred calls per round.
+    /// </summary>
+    private void SweepDeployments()
+    {
+        var held = _engine.AllAssignments().Select(a => a.Deployment).Concat(_requests.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (held.Count == 0)
+        {
+            return;
+        }
+
+        var start = _sweepCursor % held.Count;
+        var slice = held.Skip(start).Concat(held.Take(start)).Take(SweepSize).ToList();
+        _sweepCursor = start + slice.Count;
+        foreach (var deployment in slice)
+        {
+            GrainFactory.GetGrain<IModelGrain>(deployment).ResumeAsync().Ignore();
         }
     }
 

@@ -6,7 +6,6 @@ using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Interfaces.Partitions;
 using GpuSharing.Grains.Interfaces.Placement;
 using GpuSharing.Grains.Planning.Placement;
-using GpuSharing.Grains.Planning.WhatIf;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -119,17 +118,6 @@ public sealed partial class PlacementGrain(TimeProvider time, IOptions<Placement
         _dirty = true;
         return Task.CompletedTask;
     }
-
-    public async Task<PlanResult> PlanAsync(PlanRequest request, CancellationToken cancellationToken = default)
-    {
-        if (request.Fleet is not { Count: > 0 })
-        {
-            await EnsureFleetAsync(cancellationToken);
-        }
-
-        return WhatIfPlanner.Plan(request, _engine.Snapshot());
-    }
-
 
     private bool IsReachable(string node) => _gpus.Values.Any(g => g.Node == node && g.State != GpuState.Unreachable);
 

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
 using Azure.Data.Tables;
+using GpuSharing.ClusterSecurity;
 using GpuSharing.Grains;
 using GpuSharing.Grains.Hardware;
 using GpuSharing.Grains.Hardware.AmdSmi;
@@ -49,6 +50,7 @@ public static class SiloHostBuilderExtensions
             });
             ConfigureClustering(silo, host, cluster);
             ConfigureStorage(silo, cluster);
+            silo.UseClusterTls(builder.Configuration);
             silo.AddGpuSharing(host.Role, host.HostsNode ? node.Name : null);
             if (host.FastFailureDetection)
             {

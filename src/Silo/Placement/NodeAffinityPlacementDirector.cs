@@ -1,4 +1,5 @@
 using GpuSharing.Grains.Interfaces;
+using GpuSharing.Grains.Interfaces.Nodes;
 using GpuSharing.Grains.Placement;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Runtime.Placement;

@@ -25,11 +25,11 @@ internal sealed class DecisionCollector
     public PlacementResult ToResult()
     {
         // A replica placed and then moved by a later decision within the same call appears once, where it ended; one
-        // moved back to exactly where it was (same partitions, layout and bytes) did not move at all.
-        var removedKeys = Removed.Select(Key).ToHashSet();
-        var assigned = Assigned.Where(a => !removedKeys.Contains(Key(a))).ToList();
-        var assignedKeys = Assigned.Select(Key).ToHashSet();
-        var removed = Removed.Where(r => !assignedKeys.Contains(Key(r))).ToList();
+        // moved back to exactly where it was (same partitions, layout and bytes) did not move at all. A replica's
+        // removals and placements alternate, so each removal cancels one placement of the same key (counted, not as a
+        // set: placed at A, taken off A and placed at A again ends at A).
+        var assigned = Cancel(Assigned, Removed);
+        var removed = Cancel(Removed, Assigned);
         var placedLater = assigned.Select(a => (a.Deployment, a.Replica)).ToHashSet();
         var unplaced = Unplaced.Where(u => !placedLater.Contains((u.Deployment, u.Replica))).ToList();
         var reallyMoved = removed.Select(r => (r.Deployment, r.Replica)).Intersect(placedLater).ToHashSet();
@@ -48,6 +48,26 @@ internal sealed class DecisionCollector
             .Where(m => m.From != m.To)
             .ToList();
         return new PlacementResult(assigned, removed, repartitions, memoryModeChanges, Preemptions, unplaced, moves);
+    }
+
+    private static List<ReplicaAssignment> Cancel(List<ReplicaAssignment> kept, List<ReplicaAssignment> cancelling)
+    {
+        var pending = cancelling.GroupBy(Key).ToDictionary(g => g.Key, g => g.Count());
+        var result = new List<ReplicaAssignment>();
+        foreach (var item in kept)
+        {
+            var key = Key(item);
+            if (pending.TryGetValue(key, out var count) && count > 0)
+            {
+                pending[key] = count - 1;
+            }
+            else
+            {
+                result.Add(item);
+            }
+        }
+
+        return result;
     }
 
     private static (string, int, string, int, int, int, Interfaces.Hardware.ComputeMode, long) Key(ReplicaAssignment a) =>

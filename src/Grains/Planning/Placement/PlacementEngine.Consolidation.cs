@@ -41,11 +41,13 @@ public sealed partial class PlacementEngine
 
         foreach (var node in reachable.Where(n => n.UsedGpus > 0).OrderBy(n => n.UsedGpus).ThenBy(n => n.Id).Take(maxTried).ToList())
         {
+            Cancellation.ThrowIfCancellationRequested();
             RelayoutIfBetter([node]);
         }
 
         foreach (var gpu in _gpus.Where(g => g.Count > 0 && g.Schedulable).OrderBy(g => g.Count).ThenBy(g => g.Reservations().Sum(r => r.Bytes * r.Span)).ThenBy(g => g.Id).Take(maxTried).ToList())
         {
+            Cancellation.ThrowIfCancellationRequested();
             if (gpu.Count == 0)
             {
                 continue; // emptied by an earlier evacuation

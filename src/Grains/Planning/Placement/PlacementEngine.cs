@@ -93,6 +93,12 @@ public sealed partial class PlacementEngine
         }
     }
 
+    /// <summary>
+    /// Stops a long computation (a what-if plan over a large fleet) between decisions: every placement checks it, so a
+    /// cancelled plan ends within one decision. The live path never sets it.
+    /// </summary>
+    public CancellationToken Cancellation { get; set; }
+
     /// <summary>GPUs with at least one reservation.</summary>
     public int GpusUsed => _gpus.Count(g => g.Count > 0);
 
@@ -187,6 +193,7 @@ public sealed partial class PlacementEngine
 
     private void PlaceOne(PlacementDemand demand)
     {
+        Cancellation.ThrowIfCancellationRequested();
         var slot = Deployment(demand.Deployment);
         if (slot.Demand is { } previous && (previous.Size != demand.Size || previous.Isolation != demand.Isolation || previous.MaxTensorParallel != demand.MaxTensorParallel || previous.Node != demand.Node || previous.Gpu != demand.Gpu || previous.Priority != demand.Priority))
         {

@@ -21,8 +21,9 @@ public static class WhatIfPlanner
     public const string LowerBoundName = "⌈Σ exclusive f(r) + Σ shared mem(r)/HBM⌉";
 
     /// <param name="realFleet">The real fleet as it is now; used when the request names no hypothetical fleet.</param>
+    /// <param name="cancellationToken">Ends the plan between two placement decisions (<see cref="OperationCanceledException"/>).</param>
     /// <exception cref="ArgumentException">A GPU model of the hypothetical fleet is not one we partition.</exception>
-    public static PlanResult Plan(PlanRequest request, FleetSnapshot realFleet, SizingOptions? sizing = null)
+    public static PlanResult Plan(PlanRequest request, FleetSnapshot realFleet, SizingOptions? sizing = null, CancellationToken cancellationToken = default)
     {
         var hypothetical = request.Fleet is { Count: > 0 };
         var fleet = hypothetical ? Hypothetical(request.Fleet!) : realFleet;
@@ -45,8 +46,8 @@ public static class WhatIfPlanner
             }
         }
 
-        var batch = Run(fleet, demands, sizing, oneAtATime: false);
-        var listed = Run(fleet, demands, sizing, oneAtATime: true);
+        var batch = Run(fleet, demands, sizing, oneAtATime: false, cancellationToken);
+        var listed = Run(fleet, demands, sizing, oneAtATime: true, cancellationToken);
         var (engine, preemptionsOnTheWay, unplaced) = Outcome(listed.Engine, demands).CompareTo(Outcome(batch.Engine, demands)) > 0 ? listed : batch;
         foreach (var item in request.Deployments)
         {
@@ -80,9 +81,9 @@ public static class WhatIfPlanner
     /// Places the demands (at once in the batch order, or one at a time as listed) and converges; returns the engine,
     /// the preemptions that stand at the end, and the replicas left without a place with the last reason given.
     /// </summary>
-    private static (PlacementEngine Engine, List<PreemptionDecision> Preemptions, List<UnplacedReplica> Unplaced) Run(FleetSnapshot fleet, IReadOnlyList<PlacementDemand> demands, SizingOptions? sizing, bool oneAtATime)
+    private static (PlacementEngine Engine, List<PreemptionDecision> Preemptions, List<UnplacedReplica> Unplaced) Run(FleetSnapshot fleet, IReadOnlyList<PlacementDemand> demands, SizingOptions? sizing, bool oneAtATime, CancellationToken cancellationToken)
     {
-        var engine = new PlacementEngine(fleet, sizing);
+        var engine = new PlacementEngine(fleet, sizing) { Cancellation = cancellationToken };
         var results = oneAtATime ? demands.Select(engine.Place).ToList() : [engine.PlaceAll(demands)];
         var converged = engine.Converge(demands);
         var placedNow = engine.AllAssignments().Select(a => (a.Deployment, a.Replica)).ToHashSet();
