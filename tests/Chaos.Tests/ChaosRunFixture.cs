@@ -17,6 +17,11 @@ public sealed class ChaosRunFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var logs = Path.Combine(TestSupport.Fixtures.RepositoryRoot, ".run", "chaos-short-logs");
+        if (Directory.Exists(logs))
+        {
+            Directory.Delete(logs, recursive: true); // a run's logs only, not mixed with an earlier run's
+        }
+
         using var progress = new StringWriter(_progress);
         Report = await new ChaosSuite(new ChaosSettings(Long: false, Seed: 20261201), TextWriter.Synchronized(progress), logs)
             .RunAsync(TestContext.Current.CancellationToken);

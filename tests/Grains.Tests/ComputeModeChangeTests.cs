@@ -72,7 +72,7 @@ public sealed class ComputeModeChangeTests
 
         Assert.True(reserved.Succeeded);
         Assert.Equal(PartitioningOutcome.Busy, decision.Outcome);
-        Assert.Equal($"GPU 0 partition 0: team-a/llama ({40 * GiB} bytes)", Assert.Single(decision.Blockers));
+        Assert.Equal(new Blocker(BlockerKind.Reservation, $"GPU 0 partition 0: team-a/llama ({40 * GiB} bytes)"), Assert.Single(decision.Blockers));
         var partition = await cluster.Partition("node-a", 0, 0).GetAsync();
         Assert.True(partition.AcceptsReservations);
         Assert.Equal(40 * GiB, partition.ReservedBytes);
@@ -88,7 +88,7 @@ public sealed class ComputeModeChangeTests
         var decision = await cluster.RequestAsync("node-a", 0, ComputeMode.DPX);
 
         Assert.Equal(PartitioningOutcome.Busy, decision.Outcome);
-        Assert.Equal("GPU 0: process 4242 (vllm)", Assert.Single(decision.Blockers));
+        Assert.Equal(new Blocker(BlockerKind.Process, "GPU 0: process 4242 (vllm)"), Assert.Single(decision.Blockers));
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Net;
-using GpuSharing.Grains.Placement;
-using GpuSharing.Silo.Placement;
+using GpuSharing.Grains.Activation;
+using GpuSharing.Silo.Activation;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Runtime.Placement;
 

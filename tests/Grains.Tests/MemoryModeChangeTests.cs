@@ -53,7 +53,7 @@ public sealed class MemoryModeChangeTests
         var decision = await cluster.RequestAsync("node-a", 0, ComputeMode.CPX, MemoryMode.NPS4);
 
         Assert.Equal(PartitioningOutcome.Busy, decision.Outcome);
-        Assert.Equal($"GPU 1 partition 0: team-b/qwen ({30 * GiB} bytes)", Assert.Single(decision.Blockers));
+        Assert.Equal(new Blocker(BlockerKind.Reservation, $"GPU 1 partition 0: team-b/qwen ({30 * GiB} bytes)"), Assert.Single(decision.Blockers));
         Assert.True((await cluster.Partition("node-a", 0, 0).GetAsync()).AcceptsReservations);
         Assert.True((await cluster.Partition("node-a", 1, 0).GetAsync()).AcceptsReservations);
         var node = await cluster.Node("node-a").GetAsync();

@@ -38,6 +38,30 @@ public sealed class ModelLifecycleTests
     }
 
     [Fact]
+    public async Task A_deployment_a_controller_manages_takes_specs_and_deletion_from_that_controller_only()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await HardwareCluster.StartAsync(("node-a", "MI300X:1"));
+        var model = cluster.Model("models/llama");
+        var managed = Qwen7B with { ManagedBy = "kserve" };
+        await model.ApplyAsync(managed, 1, ct);
+
+        var fromRest = await model.ApplyAsync(Qwen7B with { MaxNumSeqs = 64 }, 0, ct);
+        var deletedFromRest = await model.DeleteAsync(managedBy: null, ct);
+        var kept = await model.GetAsync();
+        var fromOwner = await model.ApplyAsync(managed with { MaxNumSeqs = 32 }, 2, ct);
+        var deletedByOwner = await model.DeleteAsync("kserve", ct);
+        var deletedAgain = await model.DeleteAsync("kserve", ct);
+
+        Assert.Equal((ApplyOutcome.ManagedElsewhere, "kserve"), (fromRest.Outcome, fromRest.Error));
+        Assert.Equal(DeleteOutcome.ManagedElsewhere, deletedFromRest);
+        Assert.Equal((16, "kserve"), (kept!.Spec.MaxNumSeqs, kept.Spec.ManagedBy));
+        Assert.Equal(ApplyOutcome.Applied, fromOwner.Outcome);
+        Assert.Equal((DeleteOutcome.Deleted, DeleteOutcome.NotFound), (deletedByOwner, deletedAgain));
+        Assert.Null(await model.GetAsync());
+    }
+
+    [Fact]
     public async Task Apply_is_idempotent_by_generation_and_an_older_generation_is_ignored()
     {
         await using var cluster = await HardwareCluster.StartAsync(("node-a", "MI300X:1"));
@@ -105,7 +129,7 @@ public sealed class ModelLifecycleTests
         await cluster.WaitForModelAsync("team-a/big", v => v.Status == ModelStatus.Placed);
 
         var waiting = await cluster.Model("team-b/mid").ApplyAsync(Qwen32B, 1, TestContext.Current.CancellationToken);
-        var deleted = await cluster.Model("team-a/big").DeleteAsync(TestContext.Current.CancellationToken);
+        var deleted = await cluster.Model("team-a/big").DeleteAsync(managedBy: null, TestContext.Current.CancellationToken);
         var placed = await cluster.WaitForModelAsync("team-b/mid", v => v.Status == ModelStatus.Placed, TimeSpan.FromSeconds(10));
 
         Assert.Equal(ModelStatus.Pending, waiting.Model!.Status);
@@ -116,7 +140,7 @@ public sealed class ModelLifecycleTests
         Assert.Equal(("node-a", 0), (rejection.Node, rejection.Gpu));
         Assert.Equal(1, explanation.Counts[rejection.Reason]);
         Assert.Contains(rejection.Reason, new[] { RejectionReason.Memory, RejectionReason.Priority });
-        Assert.True(deleted);
+        Assert.Equal(DeleteOutcome.Deleted, deleted);
         Assert.Null(await cluster.Model("team-a/big").GetAsync());
         Assert.DoesNotContain(await ReservationsAsync(cluster, "node-a", 0), r => r.Deployment == "team-a/big");
         Assert.Equal(0, Assert.Single(placed.Placements).Gpu);
@@ -145,8 +169,8 @@ public sealed class ModelLifecycleTests
         Assert.NotEqual(ModelStatus.Placed, other.Model!.Status);
         Assert.Equal(ModelStatus.Placed, (await cluster.Model("prod/high").GetAsync())!.Status);
 
-        await cluster.Model("batch/other").DeleteAsync(TestContext.Current.CancellationToken);
-        await cluster.Model("prod/high").DeleteAsync(TestContext.Current.CancellationToken);
+        await cluster.Model("batch/other").DeleteAsync(managedBy: null, TestContext.Current.CancellationToken);
+        await cluster.Model("prod/high").DeleteAsync(managedBy: null, TestContext.Current.CancellationToken);
         var back = await cluster.WaitForModelAsync("batch/low", v => v.Status == ModelStatus.Placed, TimeSpan.FromSeconds(30));
         Assert.Single(back.Placements);
     }
@@ -193,7 +217,7 @@ public sealed class ModelLifecycleTests
             Assert.DoesNotContain(reservations, r => r.Deployment == "team-b/mid");
 
             // The restarted placement grain knows the waiting deployment again: deleting the big one lets it in.
-            Assert.True(await second.Model("team-a/big").DeleteAsync(TestContext.Current.CancellationToken));
+            Assert.Equal(DeleteOutcome.Deleted, await second.Model("team-a/big").DeleteAsync(managedBy: null, TestContext.Current.CancellationToken));
             var mid = await second.WaitForModelAsync("team-b/mid", v => v.Status == ModelStatus.Placed, TimeSpan.FromSeconds(10));
             Assert.Equal(["team-b/mid"], (await ReservationsAsync(second, "node-a", 0)).Select(r => r.Deployment).Distinct());
             Assert.Single(mid.Placements);
@@ -214,9 +238,11 @@ public sealed class ModelLifecycleTests
         return binding.VllmArguments[index + 1];
     }
 
+    // From the partition grains, which hold the reservations: the GPU's view of them follows by one-way reports.
     private static async Task<List<PartitionReservation>> ReservationsAsync(HardwareCluster cluster, string node, int gpu)
     {
         var view = await cluster.Gpu(node, gpu).GetAsync();
-        return [.. view.Partitions.SelectMany(p => p.Reservations)];
+        var partitions = await Task.WhenAll(view.Partitions.Select(p => cluster.Partition(node, gpu, p.Index).GetAsync()));
+        return [.. partitions.SelectMany(p => p.Reservations)];
     }
 }

@@ -130,7 +130,7 @@ public static class KServeBenchmark
     private static async Task DeleteAllAsync(HardwareCluster hardware)
     {
         var keys = await hardware.Client.GetGrain<IModelIndexGrain>(Pools.Default).ListAsync();
-        await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (key, ct) => await hardware.Model(key).DeleteAsync(ct));
+        await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (key, ct) => await hardware.Model(key).DeleteAsync(SharingAnnotations.ManagedBy, ct));
     }
 
     private static async Task<IHost> StartWatcherAsync(HardwareCluster hardware, FakeKubernetesApiServer api)

@@ -101,7 +101,7 @@ public static class GpuApi
                 ["computeMode"] = partitioning.ComputeMode.ToString(),
                 ["memoryMode"] = partitioning.MemoryMode?.ToString(),
             }),
-            PartitioningOutcome.Busy => Problems.Create(StatusCodes.Status409Conflict, "busy", "The GPU is in use.", reason, new Dictionary<string, object?> { ["blockers"] = decision.Blockers }),
+            PartitioningOutcome.Busy => Problems.Create(StatusCodes.Status409Conflict, "busy", "The GPU is in use.", reason, new Dictionary<string, object?> { ["blockers"] = decision.Blockers.Select(b => b.Text).ToArray() }),
             PartitioningOutcome.NotFound => NotFound(node, gpuIndex),
             PartitioningOutcome.Unreachable => Problems.Create(StatusCodes.Status503ServiceUnavailable, "node-unreachable", "The node is unreachable.", reason),
             _ => Problems.Create(StatusCodes.Status422UnprocessableEntity, "unsupported", "This GPU cannot be partitioned.", reason),

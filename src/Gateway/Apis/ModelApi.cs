@@ -53,16 +53,11 @@ public static class ModelApi
         }
 
         var grain = grains.GetGrain<IModelGrain>($"{@namespace}/{name}");
-        var current = await grain.GetAsync().WaitAsync(cancellationToken);
-        if (current?.Spec.ManagedBy is { } owner)
-        {
-            return ManagedElsewhere(@namespace, name, owner);
-        }
-
-        var existed = current is not null;
+        var existed = await grain.GetAsync().WaitAsync(cancellationToken) is not null;
         var result = await grain.ApplyAsync(spec, 0, cancellationToken);
         return result.Outcome switch
         {
+            ApplyOutcome.ManagedElsewhere => ManagedElsewhere(@namespace, name, result.Error ?? "a controller"),
             ApplyOutcome.Invalid => Problems.Invalid(result.Field ?? "spec", result.Error ?? "The deployment spec is not valid."),
             ApplyOutcome.Unprocessable => Problems.Create(StatusCodes.Status422UnprocessableEntity, "unprocessable-deployment", "The deployment cannot be sized.", result.Error ?? string.Empty, new Dictionary<string, object?> { ["field"] = result.Field }),
             _ when existed => TypedResults.Ok(Responses.Model(result.Model!)),
@@ -103,14 +98,12 @@ public static class ModelApi
         }
 
         var grain = grains.GetGrain<IModelGrain>($"{@namespace}/{name}");
-        if ((await grain.GetAsync().WaitAsync(cancellationToken))?.Spec.ManagedBy is { } owner)
+        return await grain.DeleteAsync(managedBy: null, cancellationToken) switch
         {
-            return ManagedElsewhere(@namespace, name, owner);
-        }
-
-        return await grain.DeleteAsync(cancellationToken)
-            ? TypedResults.NoContent()
-            : NotFound(@namespace, name);
+            DeleteOutcome.Deleted => TypedResults.NoContent(),
+            DeleteOutcome.ManagedElsewhere => ManagedElsewhere(@namespace, name, (await grain.GetAsync().WaitAsync(cancellationToken))?.Spec.ManagedBy ?? "a controller"),
+            _ => NotFound(@namespace, name),
+        };
     }
 
     private static async Task<Ok<ModelResponse[]>> ListAsync(IClusterClient grains, string? @namespace, CancellationToken cancellationToken)

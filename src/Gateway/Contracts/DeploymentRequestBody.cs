@@ -14,22 +14,22 @@ public record DeploymentRequestBody
     [Required, MaxLength(ModelIds.MaxLength), Description("A Hugging Face id (org/name), a catalog name (qwen2.5-7b), or a local path under an allowed prefix.")]
     public string Model { get; init; } = string.Empty;
 
-    [AllowedValues("fp32", "bf16", "fp16", "fp8", "int8", "int4"), Description("Weights' precision; bf16 when omitted.")]
+    [AllowedValues(WireNames.Fp32, WireNames.Bf16, WireNames.Fp16, WireNames.Fp8, WireNames.Int8, WireNames.Int4), Description("Weights' precision; bf16 when omitted.")]
     public string? Precision { get; init; }
 
-    [Range(1, 10_000_000), Description("Context length; the model's default when omitted.")]
+    [Range(1, DeploymentLimits.MaxContext), Description("Context length; the model's default when omitted.")]
     public int? MaxModelLen { get; init; }
 
-    [Range(1, 4096), Description("Concurrent sequences the KV cache is sized for.")]
+    [Range(1, DeploymentLimits.MaxSequences), Description("Concurrent sequences the KV cache is sized for.")]
     public int? MaxNumSeqs { get; init; }
 
-    [Range(1, 64), Description("Replicas, placed apart where the fleet allows; 1 when omitted.")]
+    [Range(1, DeploymentLimits.MaxReplicas), Description("Replicas, placed apart where the fleet allows; 1 when omitted.")]
     public int? Replicas { get; init; }
 
-    [AllowedValues("high", "medium", "low"), Description("Admission and preemption priority; medium when omitted.")]
+    [AllowedValues(WireNames.High, WireNames.Medium, WireNames.Low), Description("Admission and preemption priority; medium when omitted.")]
     public string? Priority { get; init; }
 
-    [AllowedValues("exclusive", "shared"), Description("Exclusive: alone on its partitions (the default for high).")]
+    [AllowedValues(WireNames.Exclusive, WireNames.Shared), Description("Exclusive: alone on its partitions (the default for high).")]
     public string? Isolation { get; init; }
 
     public SloRequestBody? Slo { get; init; }
@@ -45,13 +45,13 @@ public record DeploymentRequestBody
     [AllowedValues(1, 2, 4, 8), Description("The most partitions one replica may span.")]
     public int? MaxTensorParallel { get; init; }
 
-    [AllowedValues("auto", "fp8")]
+    [AllowedValues(WireNames.KvCacheAuto, WireNames.KvCacheFp8)]
     public string? KvCacheDtype { get; init; }
 
     [MaxLength(253), Description("Pins the replicas to a node.")]
     public string? Node { get; init; }
 
-    [Range(0, 63), Description("Pins the replicas to a GPU of the node (needs node).")]
+    [Range(0, DeploymentLimits.MaxGpuIndex), Description("Pins the replicas to a GPU of the node (needs node).")]
     public int? Gpu { get; init; }
 
     [Range(typeof(long), "1", "9223372036854775807"), Description("A cap on each replica's reservation.")]

@@ -17,12 +17,6 @@ public static class DeploymentSpecReader
         "kvCacheBytes", "minKvCacheBytes", "maxTensorParallel", "kvCacheDtype", "node", "gpu", "memoryLimitBytes",
     ];
 
-    private static readonly string[] PrecisionNames = ["fp32", "bf16", "fp16", "fp8", "int8", "int4"];
-    private static readonly Precision[] PrecisionValues = [Precision.Fp32, Precision.Bf16, Precision.Fp16, Precision.Fp8, Precision.Int8, Precision.Int4];
-    private static readonly string[] PriorityNames = ["high", "medium", "low"];
-    private static readonly Priority[] PriorityValues = [Priority.High, Priority.Medium, Priority.Low];
-    private static readonly string[] IsolationNames = ["exclusive", "shared"];
-    private static readonly Isolation[] IsolationValues = [Isolation.Exclusive, Isolation.Shared];
 
     /// <param name="localModelPaths">Directory prefixes under which a local model path is allowed (none: only Hugging Face ids and catalog names).</param>
     public static DeploymentSpec? Read(JsonElement body, Dictionary<string, string[]> errors, string prefix = "", IReadOnlyCollection<string>? extraProperties = null, IReadOnlyCollection<string>? localModelPaths = null)
@@ -40,28 +34,28 @@ public static class DeploymentSpecReader
             fields.Error("model", modelError);
         }
 
-        var precision = fields.Choice("precision", PrecisionNames, PrecisionValues) ?? Precision.Bf16;
-        var maxModelLen = fields.Integer("maxModelLen", 1, 10_000_000);
-        var maxNumSeqs = fields.Integer("maxNumSeqs", 1, 4096);
-        var replicas = fields.Integer("replicas", 1, 64) ?? 1;
-        var priority = fields.Choice("priority", PriorityNames, PriorityValues) ?? Priority.Medium;
-        var isolation = fields.Choice("isolation", IsolationNames, IsolationValues);
+        var precision = fields.Choice("precision", WireNames.Precisions) ?? Precision.Bf16;
+        var maxModelLen = fields.Integer("maxModelLen", 1, DeploymentLimits.MaxContext);
+        var maxNumSeqs = fields.Integer("maxNumSeqs", 1, DeploymentLimits.MaxSequences);
+        var replicas = fields.Integer("replicas", 1, DeploymentLimits.MaxReplicas) ?? 1;
+        var priority = fields.Choice("priority", WireNames.Priorities) ?? Priority.Medium;
+        var isolation = fields.Choice("isolation", WireNames.Isolations);
         var kvCacheBytes = fields.Integer("kvCacheBytes", 1, long.MaxValue);
         var minKvCacheBytes = fields.Integer("minKvCacheBytes", 1, long.MaxValue);
-        var maxTensorParallel = fields.Integer("maxTensorParallel", 1, 8);
-        if (maxTensorParallel is { } tp && tp is not (1 or 2 or 4 or 8))
+        var maxTensorParallel = fields.Integer("maxTensorParallel", 1, DeploymentLimits.MaxTensorParallel);
+        if (maxTensorParallel is { } tp && !DeploymentLimits.IsTensorParallelSize((int)tp))
         {
             fields.Error("maxTensorParallel", $"'maxTensorParallel' must be 1, 2, 4 or 8; got {tp}.");
         }
 
-        var kvCacheDtype = fields.Choice("kvCacheDtype", ["auto", "fp8"], [false, true]);
+        var kvCacheDtype = fields.Choice("kvCacheDtype", WireNames.KvCacheDtypes);
         var node = fields.String("node", maxLength: 253);
         if (node is not null && RouteValues.NodeError(node) is { } nodeError)
         {
             fields.Error("node", nodeError);
         }
 
-        var gpu = fields.Integer("gpu", 0, 63);
+        var gpu = fields.Integer("gpu", 0, DeploymentLimits.MaxGpuIndex);
         if (gpu is not null && node is null)
         {
             fields.Error("gpu", "'gpu' pins a GPU of a node: give 'node' too.");
@@ -103,7 +97,7 @@ public static class DeploymentSpecReader
 
         var fields = new JsonFields(value, prefix, errors, ["ttftMs", "tpotMs", "target"]);
         return fields.IsObject
-            ? new SloSpec((int?)fields.Integer("ttftMs", 1, 3_600_000), (int?)fields.Integer("tpotMs", 1, 3_600_000), fields.Number("target", 0.0, 1.0))
+            ? new SloSpec((int?)fields.Integer("ttftMs", 1, DeploymentLimits.MaxSloMilliseconds), (int?)fields.Integer("tpotMs", 1, DeploymentLimits.MaxSloMilliseconds), fields.Number("target", 0.0, 1.0))
             : null;
     }
 

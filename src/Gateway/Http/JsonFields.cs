@@ -137,8 +137,8 @@ public sealed class JsonFields
         return value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : Wrong<bool?>(name, "a boolean", value);
     }
 
-    /// <summary>A string that must be one of <paramref name="names"/> exactly (they map to <paramref name="values"/>).</summary>
-    public T? Choice<T>(string name, IReadOnlyList<string> names, IReadOnlyList<T> values, bool required = false)
+    /// <summary>A string that must be one of the <paramref name="choices"/>' names exactly (the contract's <c>WireNames</c>).</summary>
+    public T? Choice<T>(string name, IReadOnlyList<(string Name, T Value)> choices, bool required = false)
         where T : struct
     {
         if (String(name, required, 64) is not { } text)
@@ -146,11 +146,15 @@ public sealed class JsonFields
             return null;
         }
 
-        var at = names.ToList().IndexOf(text);
-        if (at >= 0)
+        foreach (var (choice, value) in choices)
         {
-            return values[at];
+            if (string.Equals(choice, text, StringComparison.Ordinal))
+            {
+                return value;
+            }
         }
+
+        var names = choices.Select(c => c.Name).ToList();
 
         var near = names.FirstOrDefault(n => n.Equals(text, StringComparison.OrdinalIgnoreCase));
         Error(name, $"'{Echo(text)}' is not a valid {name}; use one of {string.Join(", ", names)}.{(near is null ? string.Empty : $" Did you mean '{near}'?")}");

@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using GpuSharing.Grains.Interfaces.Models;
 
 namespace GpuSharing.Gateway.Http;
 
 /// <summary>Checks route values before anything reaches a grain: node names are Kubernetes node names, GPU indices small integers.</summary>
 public static partial class RouteValues
 {
-    public const int MaxGpuIndex = 63;
+    public const int MaxGpuIndex = DeploymentLimits.MaxGpuIndex;
 
     /// <summary>A DNS subdomain (RFC 1123) of at most 253 characters, as Kubernetes requires of node names.</summary>
     public static string? NodeError(string node) =>

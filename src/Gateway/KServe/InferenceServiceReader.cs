@@ -31,13 +31,13 @@ public static partial class InferenceServiceReader
         }
 
         var model = ModelId(service, predictor, errors);
-        var precision = Choice(service, SharingAnnotations.Precision, errors, ("fp32", Precision.Fp32), ("bf16", Precision.Bf16), ("fp16", Precision.Fp16), ("fp8", Precision.Fp8), ("int8", Precision.Int8), ("int4", Precision.Int4)) ?? Precision.Bf16;
-        var priority = Choice(service, SharingAnnotations.QosPriority, errors, ("high", Priority.High), ("medium", Priority.Medium), ("low", Priority.Low)) ?? Priority.Medium;
-        var isolation = Choice(service, SharingAnnotations.Isolation, errors, ("exclusive", Isolation.Exclusive), ("shared", Isolation.Shared));
-        var maxModelLen = Integer(service, SharingAnnotations.MaxModelLen, 1, 10_000_000, errors);
-        var maxNumSeqs = Integer(service, SharingAnnotations.MaxNumSeqs, 1, 4096, errors);
-        var ttft = Integer(service, SharingAnnotations.SloTtftMs, 1, 3_600_000, errors);
-        var tpot = Integer(service, SharingAnnotations.SloTpotMs, 1, 3_600_000, errors);
+        var precision = Choice(service, SharingAnnotations.Precision, errors, WireNames.Precisions) ?? Precision.Bf16;
+        var priority = Choice(service, SharingAnnotations.QosPriority, errors, WireNames.Priorities) ?? Priority.Medium;
+        var isolation = Choice(service, SharingAnnotations.Isolation, errors, WireNames.Isolations);
+        var maxModelLen = Integer(service, SharingAnnotations.MaxModelLen, 1, DeploymentLimits.MaxContext, errors);
+        var maxNumSeqs = Integer(service, SharingAnnotations.MaxNumSeqs, 1, DeploymentLimits.MaxSequences, errors);
+        var ttft = Integer(service, SharingAnnotations.SloTtftMs, 1, DeploymentLimits.MaxSloMilliseconds, errors);
+        var tpot = Integer(service, SharingAnnotations.SloTpotMs, 1, DeploymentLimits.MaxSloMilliseconds, errors);
         var memoryLimit = MemoryLimit(service, errors);
         var (node, gpu) = Pin(service, errors);
         var replicas = Replicas(predictor, errors);
@@ -204,9 +204,9 @@ public static partial class InferenceServiceReader
         var max = predictor["maxReplicas"] is JsonValue maxValue && maxValue.TryGetValue<int>(out var m) ? m : (int?)null;
         var min = predictor["minReplicas"] is JsonValue minValue && minValue.TryGetValue<int>(out var n) ? n : (int?)null;
         var replicas = Math.Max(1, max ?? min ?? 1);
-        if (replicas > 64)
+        if (replicas > DeploymentLimits.MaxReplicas)
         {
-            errors.Add($"spec.predictor.maxReplicas {replicas} is more than the 64 replicas one deployment may reserve.");
+            errors.Add($"spec.predictor.maxReplicas {replicas} is more than the {DeploymentLimits.MaxReplicas} replicas one deployment may reserve.");
         }
 
         return replicas;
@@ -245,7 +245,7 @@ public static partial class InferenceServiceReader
         return null;
     }
 
-    private static T? Choice<T>(InferenceService service, string annotation, List<string> errors, params (string Name, T Value)[] choices)
+    private static T? Choice<T>(InferenceService service, string annotation, List<string> errors, IReadOnlyList<(string Name, T Value)> choices)
         where T : struct
     {
         if (service.Annotation(annotation) is not { } text)

@@ -77,8 +77,7 @@ public sealed partial class InferenceServiceReconciler(
             return ReconcileOutcome.Retry; // not listed yet: absence means nothing
         }
 
-        var view = await model.GetAsync().WaitAsync(cancellationToken);
-        if (view?.Spec.ManagedBy == SharingAnnotations.ManagedBy && await model.DeleteAsync(cancellationToken))
+        if (await model.DeleteAsync(SharingAnnotations.ManagedBy, cancellationToken) == DeleteOutcome.Deleted)
         {
             LogReleased(logger, key, service is null ? "the object is gone" : service.Metadata.DeletionTimestamp is not null ? "the object is being deleted" : "it opted out");
         }
@@ -153,8 +152,8 @@ public sealed partial class InferenceServiceReconciler(
         var record = new
         {
             model = view.Sizing?.ResolvedModel,
-            isolation = view.Spec.EffectiveIsolation.ToString().ToLowerInvariant(),
-            priority = view.Spec.Priority.ToString().ToLowerInvariant(),
+            isolation = WireNames.Of(view.Spec.EffectiveIsolation),
+            priority = WireNames.Of(view.Spec.Priority),
             replicas = placed.Select(p => new
             {
                 replica = p.Replica,

@@ -1,8 +1,8 @@
 namespace GpuSharing.Gateway.KServe;
 
 /// <summary>
-/// Exponential backoff with full jitter (AWS's "full jitter": a random delay up to the current cap), so that many
-/// watchers that lost the API server at once do not come back at once.
+/// Exponential backoff with equal jitter (AWS's "equal jitter": half the current cap, plus a random part of the other
+/// half), so that many watchers that lost the API server at once do not come back at once, and none retries at once.
 /// </summary>
 public sealed class JitteredBackoff(TimeSpan initial, TimeSpan maximum, TimeProvider time)
 {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GpuSharing.Grains.Interfaces.Models;
 using k8s;
 
 namespace GpuSharing.Gateway.KServe;
@@ -17,10 +18,7 @@ public static class PredictorWriteBack
     public const string HostnameLabel = "kubernetes.io/hostname";
 
     /// <summary>vLLM flags the watcher sets from sizing; the owner's values for them are replaced.</summary>
-    private static readonly string[] ManagedFlags =
-    [
-        "--gpu-memory-utilization", "--max-model-len", "--max-num-seqs", "--tensor-parallel-size", "--dtype", "--quantization", "--kv-cache-dtype",
-    ];
+    private static readonly IReadOnlyList<string> ManagedFlags = VllmFlags.Owned;
 
     /// <summary>Arguments of KServe's huggingfaceserver that the vLLM runtime does not take; rewritten when the watcher chooses the runtime.</summary>
     private static readonly Dictionary<string, string?> HuggingFaceServerFlags = new(StringComparer.Ordinal)

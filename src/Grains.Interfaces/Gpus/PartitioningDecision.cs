@@ -8,11 +8,11 @@ public sealed record PartitioningDecision(
     PartitioningOutcome Outcome,
     PartitioningOperation? Operation,
     string? Reason,
-    IReadOnlyList<string> Blockers,
+    IReadOnlyList<Blocker> Blockers,
     CapabilitySource? ReasonSource)
 {
     public static PartitioningDecision Accepted(PartitioningOperation operation) => new(PartitioningOutcome.Accepted, operation, null, [], null);
 
-    public static PartitioningDecision Rejected(PartitioningOutcome outcome, string reason, IReadOnlyList<string>? blockers = null, CapabilitySource? source = null) =>
+    public static PartitioningDecision Rejected(PartitioningOutcome outcome, string reason, IReadOnlyList<Blocker>? blockers = null, CapabilitySource? source = null) =>
         new(outcome, null, reason, blockers ?? [], source);
 }

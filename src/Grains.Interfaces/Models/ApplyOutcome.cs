@@ -13,4 +13,10 @@ public enum ApplyOutcome
 
     /// <summary>Well-formed but not placeable as asked: an unknown model without architecture, a context beyond the model's (422).</summary>
     Unprocessable,
+
+    /// <summary>
+    /// Another owner manages the deployment (its stored spec names one in <c>ManagedBy</c>, and this spec another or
+    /// none): nothing changed, <see cref="ApplyResult.Error"/> names the owner (409).
+    /// </summary>
+    ManagedElsewhere,
 }

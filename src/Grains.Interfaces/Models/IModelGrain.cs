@@ -9,16 +9,23 @@ namespace GpuSharing.Grains.Interfaces.Models;
 [Alias("gpusharing.IModelGrain")]
 public interface IModelGrain : IGrainWithStringKey
 {
-    /// <summary>Sets the desired spec. A generation older than the stored one is ignored; the same generation and spec change nothing.</summary>
+    /// <summary>
+    /// Sets the desired spec. A generation older than the stored one is ignored; the same generation and spec change
+    /// nothing. A deployment a controller manages (its stored <see cref="DeploymentSpec.ManagedBy"/>) takes specs from
+    /// that controller only: checked here, where the check and the write cannot be raced.
+    /// </summary>
     [Alias("Apply"), ResponseTimeout("00:02:00")]
     Task<ApplyResult> ApplyAsync(DeploymentSpec spec, long generation, CancellationToken cancellationToken = default);
 
     [Alias("Get"), AlwaysInterleave]
     Task<ModelView?> GetAsync();
 
-    /// <summary>Releases every reservation and forgets the deployment; false if there was none.</summary>
+    /// <summary>
+    /// Releases every reservation and forgets the deployment, when <paramref name="managedBy"/> is its owner (null for
+    /// the REST API, a controller's name for what that controller manages).
+    /// </summary>
     [Alias("Delete"), ResponseTimeout("00:02:00")]
-    Task<bool> DeleteAsync(CancellationToken cancellationToken = default);
+    Task<DeleteOutcome> DeleteAsync(string? managedBy, CancellationToken cancellationToken = default);
 
     /// <summary>The placement grain reports a change it made (a repartition finished, a preemption, room found).</summary>
     [Alias("PlacementChanged"), OneWay]

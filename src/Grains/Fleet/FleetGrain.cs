@@ -1,5 +1,5 @@
+using GpuSharing.Grains.Activation;
 using GpuSharing.Grains.Interfaces.Fleet;
-using GpuSharing.Grains.Placement;
 using GpuSharing.Grains.Storage;
 
 namespace GpuSharing.Grains.Fleet;

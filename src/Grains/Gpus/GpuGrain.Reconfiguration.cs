@@ -14,16 +14,18 @@ namespace GpuSharing.Grains.Gpus;
 /// </summary>
 public sealed partial class GpuGrain
 {
+    private const string Drained = "No reservations and no processes: stopped new reservations.";
+
     public async Task<PartitioningDecision> StartComputeChangeAsync(string operationId, PartitioningRequest request, CancellationToken cancellationToken = default)
     {
-        if (State.Device is not { } device || device.Model is null)
+        if (Saved.Device is not { } device || device.Model is null)
         {
-            return PartitioningDecision.Rejected(PartitioningOutcome.Unsupported, $"GPU {_node}/{_index} cannot be partitioned: {State.StateReason ?? "it was not discovered"}.");
+            return PartitioningDecision.Rejected(PartitioningOutcome.Unsupported, $"GPU {_node}/{_index} cannot be partitioned: {Saved.StateReason ?? "it was not discovered"}.");
         }
 
         if (IsRunning)
         {
-            return PartitioningDecision.Rejected(PartitioningOutcome.Busy, $"GPU {_node}/{_index} is already being reconfigured (operation {State.Operation!.Id}).", [$"operation {State.Operation.Id}"]);
+            return PartitioningDecision.Rejected(PartitioningOutcome.Busy, $"GPU {_node}/{_index} is already being reconfigured (operation {Saved.Operation!.Id}).", [new Blocker(BlockerKind.Operation, $"operation {Saved.Operation.Id}")]);
         }
 
         var memory = request.MemoryMode ?? device.MemoryMode ?? MemoryMode.NPS1;
@@ -44,23 +46,23 @@ public sealed partial class GpuGrain
         }
 
         var operation = NewOperation(operationId, OperationScope.Gpu, [_index], new PartitionLayout(request.ComputeMode, memory), device);
-        State.PreviousOperation = State.Operation;
-        State.Operation = operation;
+        Saved.PreviousOperation = Saved.Operation;
+        Saved.Operation = operation;
         SetState(GpuState.Draining, null);
         await SaveAsync(cancellationToken);
         LogOperationStarted(logger, operation.Id, _node, _index, operation.Previous?.ToString() ?? "?", operation.Target.ToString());
         RunInBackground(() => RunComputeChangeAsync(operation.Target));
-        return PartitioningDecision.Accepted(State.Operation);
+        return PartitioningDecision.Accepted(Saved.Operation);
     }
 
     public async Task<StepResult> BeginNodeOperationAsync(PartitioningOperation operation, CancellationToken cancellationToken = default)
     {
-        if (IsRunning && State.Operation!.Id != operation.Id)
+        if (IsRunning && Saved.Operation!.Id != operation.Id)
         {
-            return StepResult.Fail(new DeviceError(DeviceErrorKind.Busy, null, $"GPU {_node}/{_index} is being reconfigured (operation {State.Operation.Id})."), View(), [$"GPU {_index}: operation {State.Operation.Id}"]);
+            return StepResult.Fail(new DeviceError(DeviceErrorKind.Busy, null, $"GPU {_node}/{_index} is being reconfigured (operation {Saved.Operation.Id})."), View(), [new Blocker(BlockerKind.Operation, $"GPU {_index}: operation {Saved.Operation.Id}")]);
         }
 
-        if (State.Device is not { Model: not null })
+        if (Saved.Device is not { Model: not null })
         {
             return StepResult.Fail(new DeviceError(DeviceErrorKind.NotSupported, null, $"GPU {_node}/{_index} cannot be partitioned."), View());
         }
@@ -71,8 +73,8 @@ public sealed partial class GpuGrain
             return StepResult.Fail(new DeviceError(DeviceErrorKind.Busy, null, $"GPU {_node}/{_index} is in use."), View(), blockers);
         }
 
-        State.PreviousOperation = State.Operation;
-        State.Operation = operation with { Step = GpuState.Draining, Steps = [new OperationStep(GpuState.Draining, time.GetUtcNow(), "No reservations and no processes: stopped new reservations.")] };
+        Saved.PreviousOperation = Saved.Operation;
+        Saved.Operation = operation with { Step = GpuState.Draining, Steps = [new OperationStep(GpuState.Draining, time.GetUtcNow(), Drained)] };
         SetState(GpuState.Draining, null);
         await SaveAsync(cancellationToken);
         return StepResult.Ok(View());
@@ -81,9 +83,9 @@ public sealed partial class GpuGrain
     public async Task<GpuView> ReleaseNodeOperationAsync(string operationId, CancellationToken cancellationToken = default)
     {
         await ThawAllAsync(operationId, cancellationToken);
-        if (State.Operation?.Id == operationId)
+        if (Saved.Operation?.Id == operationId)
         {
-            State.Operation = State.PreviousOperation;
+            Saved.Operation = Saved.PreviousOperation;
             SetState(GpuState.Ready, null);
             await SaveAsync(cancellationToken);
         }
@@ -93,7 +95,7 @@ public sealed partial class GpuGrain
 
     public async Task<GpuView> EnterStepAsync(string operationId, GpuState step, string detail, CancellationToken cancellationToken = default)
     {
-        if (State.Operation?.Id == operationId && State.Operation.IsRunning)
+        if (Saved.Operation?.Id == operationId && Saved.Operation.IsRunning)
         {
             await RecordAsync(step, detail, cancellationToken);
         }
@@ -103,7 +105,7 @@ public sealed partial class GpuGrain
 
     public async Task<StepResult> ApplyMemoryModeAsync(string operationId, MemoryMode memoryMode, CancellationToken cancellationToken = default)
     {
-        if (State.Operation?.Id != operationId)
+        if (Saved.Operation?.Id != operationId)
         {
             return StepResult.Fail(new DeviceError(DeviceErrorKind.Failed, null, $"GPU {_node}/{_index} is not part of operation {operationId}."), View());
         }
@@ -132,7 +134,7 @@ public sealed partial class GpuGrain
 
     public async Task<StepResult> CompleteNodeOperationAsync(string operationId, MemoryMode memoryMode, ComputeMode? computeMode, OperationStatus statusWhenVerified, DeviceError? failure = null, CancellationToken cancellationToken = default)
     {
-        if (State.Operation?.Id != operationId)
+        if (Saved.Operation?.Id != operationId)
         {
             return StepResult.Fail(new DeviceError(DeviceErrorKind.Failed, null, $"GPU {_node}/{_index} is not part of operation {operationId}."), View());
         }
@@ -153,13 +155,13 @@ public sealed partial class GpuGrain
                     : family?.ComputeModeAfterMemoryChange(device.ComputeMode ?? ComputeMode.SPX, memoryMode) ?? ComputeMode.SPX);
             var verified = await SetAndVerifyComputeAsync(device, target, memoryMode, cancellationToken);
             // A rolled-back node-wide operation carries the failure on every GPU's copy, not only the GPU that failed.
-            await FinishAsync(verified, statusWhenVerified, statusWhenVerified == OperationStatus.Succeeded ? null : State.Operation.Error ?? failure, cancellationToken);
+            await FinishAsync(verified, statusWhenVerified, statusWhenVerified == OperationStatus.Succeeded ? null : Saved.Operation.Error ?? failure, cancellationToken);
             return StepResult.Ok(View());
         }
         catch (GpuDeviceException ex)
         {
             await RecordAsync(GpuState.Failed, ex.Error.ToString(), cancellationToken);
-            State.Operation = State.Operation with { Error = ex.Error };
+            Saved.Operation = Saved.Operation with { Error = ex.Error };
             return StepResult.Fail(ex.Error, View());
         }
     }
@@ -184,7 +186,7 @@ public sealed partial class GpuGrain
 
     public async Task<GpuView> AbandonNodeOperationAsync(string operationId, DeviceError error, CancellationToken cancellationToken = default)
     {
-        if (State.Operation?.Id == operationId)
+        if (Saved.Operation?.Id == operationId)
         {
             await DegradeAsync(error, cancellationToken);
         }
@@ -195,10 +197,10 @@ public sealed partial class GpuGrain
     private async Task RunComputeChangeAsync(PartitionLayout target)
     {
         var cancellationToken = CancellationToken.None; // the operation outlives the request that started it
-        var previous = State.Operation!.Previous!;
+        var previous = Saved.Operation!.Previous!;
         try
         {
-            var verified = await SetAndVerifyComputeAsync(State.Device!, target.ComputeMode, target.MemoryMode, cancellationToken);
+            var verified = await SetAndVerifyComputeAsync(Saved.Device!, target.ComputeMode, target.MemoryMode, cancellationToken);
             await FinishAsync(verified, OperationStatus.Succeeded, null, cancellationToken);
         }
         catch (GpuDeviceException ex) when (ex.Kind == DeviceErrorKind.Timeout)
@@ -218,8 +220,8 @@ public sealed partial class GpuGrain
     /// <summary>Puts the previous compute mode back and verifies it; if that fails too, the GPU is Degraded.</summary>
     private async Task RollBackAsync(PartitionLayout previous, DeviceError error, CancellationToken cancellationToken)
     {
-        LogRollingBack(logger, State.Operation!.Id, _node, _index, error.ToString());
-        State.Operation = State.Operation with { Error = error };
+        LogRollingBack(logger, Saved.Operation!.Id, _node, _index, error.ToString());
+        Saved.Operation = Saved.Operation with { Error = error };
         await RecordAsync(GpuState.Failed, error.ToString(), cancellationToken);
         await RecordAsync(GpuState.RollingBack, $"Restoring {previous}.", cancellationToken);
         try
@@ -255,14 +257,14 @@ public sealed partial class GpuGrain
 
     private async Task FinishAsync(GpuDeviceSnapshot verified, OperationStatus status, DeviceError? error, CancellationToken cancellationToken)
     {
-        var changed = State.Device is null || !SameLayout(State.Device, verified);
-        State.Device = verified;
-        State.VerifiedAt = verified.ReadAt;
+        var changed = Saved.Device is null || !SameLayout(Saved.Device, verified);
+        Saved.Device = verified;
+        Saved.VerifiedAt = verified.ReadAt;
         await ApplyLayoutAsync(verified, changed, cancellationToken);
-        State.Operation = Close(State.Operation!, status, GpuState.Ready, error);
+        Saved.Operation = Close(Saved.Operation!, status, GpuState.Ready, error);
         SetState(GpuState.Ready, null);
         await SaveAsync(cancellationToken);
-        LogOperationFinished(logger, State.Operation.Id, _node, _index, status, $"{verified.ComputeMode}/{verified.MemoryMode}");
+        LogOperationFinished(logger, Saved.Operation.Id, _node, _index, status, $"{verified.ComputeMode}/{verified.MemoryMode}");
     }
 
     private async Task DegradeAsync(DeviceError error, CancellationToken cancellationToken)
@@ -270,36 +272,36 @@ public sealed partial class GpuGrain
         // Best effort: show what the device says now, but trust none of it (partitions stay frozen).
         try
         {
-            State.Device = await ReadDeviceAsync(cancellationToken);
+            Saved.Device = await ReadDeviceAsync(cancellationToken);
         }
         catch (GpuDeviceException)
         {
             // The device cannot even be read; keep the last verified read on display.
         }
 
-        State.Operation = Close(State.Operation!, OperationStatus.Degraded, GpuState.Degraded, error);
+        Saved.Operation = Close(Saved.Operation!, OperationStatus.Degraded, GpuState.Degraded, error);
         SetState(GpuState.Degraded, $"{error} The device state is not verified; a new partitioning request re-verifies it.");
         await SaveAsync(cancellationToken);
-        LogDegraded(logger, State.Operation.Id, _node, _index, error.ToString());
+        LogDegraded(logger, Saved.Operation.Id, _node, _index, error.ToString());
     }
 
     /// <summary>Stops reservations and returns what still holds the GPU: reservations and processes. Empty means drained.</summary>
-    private async Task<IReadOnlyList<string>> DrainAsync(string operationId, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<Blocker>> DrainAsync(string operationId, CancellationToken cancellationToken)
     {
         var reservations = await FreezeAllAsync(operationId, cancellationToken);
         var blockers = reservations
-            .Select(r => $"GPU {_index} partition {r.Partition}: {r.Reservation.Deployment} ({r.Reservation.Bytes} bytes)")
+            .Select(r => new Blocker(BlockerKind.Reservation, $"GPU {_index} partition {r.Partition}: {r.Reservation.Deployment} ({r.Reservation.Bytes} bytes)"))
             .ToList();
         if (blockers.Count == 0)
         {
             try
             {
                 var processes = await backend.ListProcessesAsync(_index, cancellationToken);
-                blockers.AddRange(processes.Select(p => $"GPU {_index}: process {p.Pid} ({p.Name ?? "name needs root"})"));
+                blockers.AddRange(processes.Select(p => new Blocker(BlockerKind.Process, $"GPU {_index}: process {p.Pid} ({p.Name ?? "name needs root"})")));
             }
             catch (GpuDeviceException ex)
             {
-                blockers.Add($"GPU {_index}: cannot list its processes ({ex.Error})");
+                blockers.Add(new Blocker(BlockerKind.Process, $"GPU {_index}: cannot list its processes ({ex.Error})"));
             }
         }
 
@@ -314,7 +316,7 @@ public sealed partial class GpuGrain
     private async Task<List<(int Partition, PartitionReservation Reservation)>> FreezeAllAsync(string operationId, CancellationToken cancellationToken)
     {
         var held = new List<(int, PartitionReservation)>();
-        for (var p = 0; p < (State.Device?.Partitions.Count ?? 0); p++)
+        for (var p = 0; p < (Saved.Device?.Partitions.Count ?? 0); p++)
         {
             var reservations = await Partition(p).FreezeAsync(operationId, cancellationToken);
             held.AddRange(reservations.Select(r => (p, r)));
@@ -326,7 +328,7 @@ public sealed partial class GpuGrain
 
     private async Task ThawAllAsync(string operationId, CancellationToken cancellationToken)
     {
-        for (var p = 0; p < (State.Device?.Partitions.Count ?? 0); p++)
+        for (var p = 0; p < (Saved.Device?.Partitions.Count ?? 0); p++)
         {
             await Partition(p).ThawAsync(operationId, cancellationToken);
             _partitions[p] = await Partition(p).GetAsync();
@@ -341,17 +343,13 @@ public sealed partial class GpuGrain
 
     private async Task RecordAsync(GpuState step, string detail, CancellationToken cancellationToken)
     {
-        State.Operation = State.Operation! with
-        {
-            Step = step,
-            Steps = [.. State.Operation.Steps, new OperationStep(step, time.GetUtcNow(), detail)],
-        };
+        Saved.Operation = Saved.Operation!.WithStep(step, time.GetUtcNow(), detail);
         SetState(step, step == GpuState.Failed ? detail : null);
         await SaveAsync(cancellationToken);
     }
 
     private PartitioningOperation NewOperation(string id, OperationScope scope, IReadOnlyList<int> gpus, PartitionLayout target, GpuDeviceSnapshot device) =>
-        new(
+        PartitioningOperation.Start(
             id,
             _node,
             scope,
@@ -359,27 +357,16 @@ public sealed partial class GpuGrain
             gpus,
             target,
             device.ComputeMode is { } c && device.MemoryMode is { } m ? new PartitionLayout(c, m) : null,
-            OperationStatus.Running,
-            GpuState.Draining,
-            [new OperationStep(GpuState.Draining, time.GetUtcNow(), "No reservations and no processes: stopped new reservations.")],
-            null,
             time.GetUtcNow(),
-            null);
+            Drained);
 
     private PartitioningOperation Close(PartitioningOperation operation, OperationStatus status, GpuState step, DeviceError? error) =>
-        operation with
+        operation.Close(status, step, error, time.GetUtcNow(), status switch
         {
-            Status = status,
-            Step = step,
-            Steps = [.. operation.Steps, new OperationStep(step, time.GetUtcNow(), status switch
-            {
-                OperationStatus.Succeeded => "Verified against the device.",
-                OperationStatus.RolledBack => "Back in the previous layout, verified against the device.",
-                _ => error?.ToString() ?? "Not verified.",
-            })],
-            Error = error,
-            CompletedAt = time.GetUtcNow(),
-        };
+            OperationStatus.Succeeded => "Verified against the device.",
+            OperationStatus.RolledBack => "Back in the previous layout, verified against the device.",
+            _ => error?.ToString() ?? "Not verified.",
+        });
 
     private GpuDeviceException Mismatch(string what) =>
         new(new DeviceError(DeviceErrorKind.VerificationFailed, null, $"Verification of GPU {_node}/{_index} failed: {what}."));

@@ -1,10 +1,10 @@
+using GpuSharing.Grains.Activation;
 using GpuSharing.Grains.Hardware;
 using GpuSharing.Grains.Interfaces;
 using GpuSharing.Grains.Interfaces.Gpus;
 using GpuSharing.Grains.Interfaces.Hardware;
 using GpuSharing.Grains.Interfaces.Nodes;
 using GpuSharing.Grains.Interfaces.Partitions;
-using GpuSharing.Grains.Placement;
 using GpuSharing.Grains.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -29,9 +29,10 @@ public sealed partial class GpuGrain(
     private int _index;
     private Task _background = Task.CompletedTask;
 
-    private GpuGrainState State => state.State;
+    /// <summary>What the grain stores (device read, state-machine state, operation): <c>Saved.State</c> reads as what it is.</summary>
+    private GpuGrainState Saved => state.State;
 
-    private bool IsRunning => State.Operation is { IsRunning: true };
+    private bool IsRunning => Saved.Operation is { IsRunning: true };
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -48,24 +49,24 @@ public sealed partial class GpuGrain(
         }
         catch (OperationCanceledException)
         {
-            LogDeactivatedMidOperation(logger, _node, _index, State.Operation?.Id);
+            LogDeactivatedMidOperation(logger, _node, _index, Saved.Operation?.Id);
         }
     }
 
     public async Task<GpuView> AttachAsync(GpuDeviceSnapshot device, CancellationToken cancellationToken = default)
     {
-        var previous = State.Device;
-        if (State.Operation is { IsRunning: true } interrupted)
+        var previous = Saved.Device;
+        if (Saved.Operation is { IsRunning: true } interrupted)
         {
             // The silo went down mid-operation. The fresh read of the device is the only truth left.
             var layout = device.ComputeMode is { } c && device.MemoryMode is { } m ? new PartitionLayout(c, m) : null;
             var status = layout == interrupted.Target ? OperationStatus.Succeeded : layout == interrupted.Previous ? OperationStatus.RolledBack : OperationStatus.Degraded;
-            State.Operation = Close(interrupted, status, GpuState.Verifying, new DeviceError(DeviceErrorKind.Failed, null, "Interrupted by a restart of the node silo; the device was re-read."));
-            SetState(status == OperationStatus.Degraded ? GpuState.Degraded : GpuState.Ready, status == OperationStatus.Degraded ? State.Operation.Error!.Message : null);
+            Saved.Operation = Close(interrupted, status, GpuState.Verifying, new DeviceError(DeviceErrorKind.Failed, null, "Interrupted by a restart of the node silo; the device was re-read."));
+            SetState(status == OperationStatus.Degraded ? GpuState.Degraded : GpuState.Ready, status == OperationStatus.Degraded ? Saved.Operation.Error!.Message : null);
         }
 
-        State.Device = device;
-        State.VerifiedAt = device.ReadAt;
+        Saved.Device = device;
+        Saved.VerifiedAt = device.ReadAt;
         var changed = previous is null || !SameLayout(previous, device);
         if (device.Model is null)
         {
@@ -76,7 +77,7 @@ public sealed partial class GpuGrain(
             // Never drop a reservation because the device moved under it: keep them, place nothing new.
             SetState(GpuState.Degraded, $"The device changed from {Describe(previous)} to {Describe(device)} outside the control plane while deployments hold its partitions.");
         }
-        else if (State.State == GpuState.Degraded)
+        else if (Saved.State == GpuState.Degraded)
         {
             // A degraded GPU stays so until a reconfiguration verifies it; a restart alone proves nothing.
         }
@@ -85,17 +86,17 @@ public sealed partial class GpuGrain(
             SetState(GpuState.Ready, previous is not null && changed ? $"The device changed from {Describe(previous)} to {Describe(device)} outside the control plane; adopted." : null);
         }
 
-        if (State.State != GpuState.Degraded || previous is null)
+        if (Saved.State != GpuState.Degraded || previous is null)
         {
             await ApplyLayoutAsync(device, changed, cancellationToken);
         }
 
-        if (State.State is GpuState.Degraded or GpuState.Unsupported)
+        if (Saved.State is GpuState.Degraded or GpuState.Unsupported)
         {
-            await FreezeAllAsync(State.State.ToString(), cancellationToken);
+            await FreezeAllAsync(Saved.State.ToString(), cancellationToken);
         }
 
-        LogAttached(logger, _node, _index, device.Model ?? device.MarketName, Describe(device), State.State);
+        LogAttached(logger, _node, _index, device.Model ?? device.MarketName, Describe(device), Saved.State);
         await SaveAsync(cancellationToken);
         return View();
     }
@@ -104,11 +105,20 @@ public sealed partial class GpuGrain(
 
     public async Task<GpuView> GetLiveAsync(CancellationToken cancellationToken = default)
     {
-        var count = State.Device?.Partitions.Count ?? 0;
+        var count = Saved.Device?.Partitions.Count ?? 0;
         var views = await Task.WhenAll(Enumerable.Range(0, count).Select(p => Partition(p).GetAsync().WaitAsync(cancellationToken)));
+        var drifted = false;
         foreach (var view in views)
         {
+            drifted |= !_partitions.TryGetValue(view.Index, out var known) || !SameHolders(known, view);
             _partitions[view.Index] = view;
+        }
+
+        if (drifted)
+        {
+            // A change whose report was lost (storage failed under it, the node's silo was away): the node's view,
+            // which the API shows, is told the truth now.
+            await SaveAsync(cancellationToken);
         }
 
         return View();
@@ -120,6 +130,12 @@ public sealed partial class GpuGrain(
         _partitions[partitionIndex] = view;
         await SaveAsync(); // persists the version too, so that reports after a reactivation are never older than the last one
     }
+
+    private static bool SameHolders(PartitionView a, PartitionView b) =>
+        a.ReservedBytes == b.ReservedBytes && a.AcceptsReservations == b.AcceptsReservations && Holders(a).SequenceEqual(Holders(b));
+
+    private static IEnumerable<(string, int, long, int, int, long)> Holders(PartitionView view) =>
+        view.Reservations.Select(r => (r.Deployment, r.Replica, r.Bytes, r.FirstPartition, r.Span, r.Revision)).Order();
 
     private static string Describe(GpuDeviceSnapshot device) => $"{device.ComputeMode?.ToString() ?? "?"}/{device.MemoryMode?.ToString() ?? "?"}";
 
@@ -134,7 +150,7 @@ public sealed partial class GpuGrain(
     {
         if (newLayout)
         {
-            State.LayoutVersion++;
+            Saved.LayoutVersion++;
         }
 
         if (device.ComputeMode is not { } compute || device.MemoryMode is not { } memory)
@@ -147,7 +163,7 @@ public sealed partial class GpuGrain(
         foreach (var partition in device.Partitions)
         {
             var spec = new PartitionSpec(
-                State.LayoutVersion,
+                Saved.LayoutVersion,
                 layout,
                 partition.VramBytes,
                 partition.ComputeUnits,
@@ -157,7 +173,7 @@ public sealed partial class GpuGrain(
 
         foreach (var stale in _partitions.Keys.Where(k => k >= device.Partitions.Count).ToList())
         {
-            if (await Partition(stale).RetireAsync(State.Operation?.Id ?? "attach", cancellationToken))
+            if (await Partition(stale).RetireAsync(Saved.Operation?.Id ?? "attach", cancellationToken))
             {
                 _partitions.Remove(stale);
             }
@@ -167,7 +183,7 @@ public sealed partial class GpuGrain(
     private async Task RefreshPartitionsAsync(CancellationToken cancellationToken)
     {
         _partitions.Clear();
-        var count = State.Device?.Partitions.Count ?? 0;
+        var count = Saved.Device?.Partitions.Count ?? 0;
         for (var p = 0; p < count; p++)
         {
             _partitions[p] = await Partition(p).GetAsync().WaitAsync(cancellationToken);
@@ -178,15 +194,23 @@ public sealed partial class GpuGrain(
 
     private void SetState(GpuState gpuState, string? reason)
     {
-        State.State = gpuState;
-        State.StateReason = reason;
+        Saved.State = gpuState;
+        Saved.StateReason = reason;
     }
 
     private async Task SaveAsync(CancellationToken cancellationToken = default)
     {
-        State.Version++;
-        await state.WriteOrRestartAsync(GrainContext, cancellationToken);
-        await ReportAsync();
+        Saved.Version++;
+        try
+        {
+            await state.WriteOrRestartAsync(GrainContext, cancellationToken);
+        }
+        finally
+        {
+            // What this grain holds in memory is what it read from the device and the partitions: the node hears of it
+            // even when storage did not take the write.
+            await ReportAsync();
+        }
     }
 
     /// <summary>
@@ -213,7 +237,7 @@ public sealed partial class GpuGrain(
 
     private GpuView View()
     {
-        var device = State.Device;
+        var device = Saved.Device;
         var partitions = Enumerable.Range(0, device?.Partitions.Count ?? 0)
             .Select(p => _partitions.TryGetValue(p, out var view) ? view : EmptyPartition(device!.Partitions[p]))
             .ToList();
@@ -228,13 +252,13 @@ public sealed partial class GpuGrain(
             device?.ComputeUnits ?? 0,
             device?.ComputeMode,
             device?.MemoryMode,
-            device is null ? GpuState.Unreachable : State.State,
-            device is null ? "Not discovered by its node agent yet." : State.StateReason,
+            device is null ? GpuState.Unreachable : Saved.State,
+            device is null ? "Not discovered by its node agent yet." : Saved.StateReason,
             partitions,
             device?.Capabilities ?? GpuCapabilities.None,
-            State.Operation,
-            State.VerifiedAt,
-            State.Version,
+            Saved.Operation,
+            Saved.VerifiedAt,
+            Saved.Version,
             RuntimeIdentity,
             device?.Telemetry);
     }

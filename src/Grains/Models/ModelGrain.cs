@@ -1,7 +1,7 @@
+using GpuSharing.Grains.Activation;
 using GpuSharing.Grains.Interfaces.Fleet;
 using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Interfaces.Placement;
-using GpuSharing.Grains.Placement;
 using GpuSharing.Grains.Planning.Sizing;
 using GpuSharing.Grains.Storage;
 using Microsoft.Extensions.Logging;
@@ -50,6 +50,11 @@ public sealed partial class ModelGrain(
 
     public async Task<ApplyResult> ApplyAsync(DeploymentSpec spec, long generation, CancellationToken cancellationToken = default)
     {
+        if (State.Spec?.ManagedBy is { } owner && owner != spec.ManagedBy)
+        {
+            return new ApplyResult(ApplyOutcome.ManagedElsewhere, View(), "managedBy", owner);
+        }
+
         if (State.Spec is not null && generation > 0 && generation < State.Generation)
         {
             return new ApplyResult(ApplyOutcome.Unchanged, View(), null, $"Generation {generation} is older than the applied {State.Generation}.");
@@ -102,11 +107,16 @@ public sealed partial class ModelGrain(
 
     public Task<ModelView?> GetAsync() => Task.FromResult(State.Spec is null ? null : View());
 
-    public async Task<bool> DeleteAsync(CancellationToken cancellationToken = default)
+    public async Task<DeleteOutcome> DeleteAsync(string? managedBy, CancellationToken cancellationToken = default)
     {
         if (State.Spec is null)
         {
-            return false;
+            return DeleteOutcome.NotFound;
+        }
+
+        if (State.Spec.ManagedBy != managedBy)
+        {
+            return DeleteOutcome.ManagedElsewhere;
         }
 
         await Placement.ReleaseAsync(Key, cancellationToken);
@@ -117,7 +127,7 @@ public sealed partial class ModelGrain(
         _retry = null;
         LogDeleted(logger, Key);
         DeactivateOnIdle();
-        return true;
+        return DeleteOutcome.Deleted;
     }
 
     public async Task PlacementChangedAsync(PlacementUpdate update)

@@ -1,5 +1,5 @@
+using GpuSharing.Grains.Activation;
 using GpuSharing.Grains.Interfaces.Models;
-using GpuSharing.Grains.Placement;
 using Microsoft.Extensions.Logging;
 
 namespace GpuSharing.Grains.Models;

@@ -1,4 +1,4 @@
-using GpuSharing.Grains.Placement;
+using GpuSharing.Grains.Activation;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace GpuSharing.Grains.Nodes;

@@ -1,8 +1,8 @@
+using GpuSharing.Grains.Activation;
 using GpuSharing.Grains.Interfaces;
 using GpuSharing.Grains.Interfaces.Gpus;
 using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Interfaces.Partitions;
-using GpuSharing.Grains.Placement;
 using GpuSharing.Grains.Storage;
 using Microsoft.Extensions.Logging;
 

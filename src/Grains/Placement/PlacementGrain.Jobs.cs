@@ -76,7 +76,7 @@ public sealed partial class PlacementGrain
                     job.NodeWide = decision.Operation.Scope == OperationScope.Node;
                     LogJobStarted(logger, job.Node, job.Gpu, job.Target.ToString(), job.OperationId);
                     break;
-                case PartitioningOutcome.Busy when decision.Blockers.All(b => b.StartsWith("operation", StringComparison.Ordinal) || b.Contains(": operation", StringComparison.Ordinal)):
+                case PartitioningOutcome.Busy when decision.Blockers.All(b => b.Kind == BlockerKind.Operation):
                     break; // another reconfiguration runs on the node: try again on the next tick
                 default:
                     await FailAsync(job, decision.Reason ?? decision.Outcome.ToString(), cancellationToken);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using GpuSharing.Grains.Activation;
 using GpuSharing.Grains.Interfaces;
 using GpuSharing.Grains.Interfaces.Gpus;
 using GpuSharing.Grains.Interfaces.Hardware;

@@ -1,7 +1,7 @@
+using GpuSharing.Grains.Activation;
 using GpuSharing.Grains.Nodes;
-using GpuSharing.Grains.Placement;
+using GpuSharing.Silo.Activation;
 using GpuSharing.Silo.Configuration;
-using GpuSharing.Silo.Placement;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Dashboard;
 using Orleans.Runtime.MembershipService.SiloMetadata;

@@ -10,9 +10,11 @@ namespace GpuSharing.Grains.Planning.Sizing;
 /// </summary>
 public static class ModelSizer
 {
-    public const int MaxReplicas = 64;
-    public const int MaxContext = 10_000_000;
-    public const int MaxSequences = 4096;
+    public const int MaxReplicas = DeploymentLimits.MaxReplicas;
+    public const int MaxContext = DeploymentLimits.MaxContext;
+    public const int MaxSequences = DeploymentLimits.MaxSequences;
+
+    private static readonly string TensorParallelChoices = $"{string.Join(", ", DeploymentLimits.TensorParallelSizes.SkipLast(1))} or {DeploymentLimits.TensorParallelSizes[^1]}";
 
     public static double BytesPerParameter(Precision precision) => precision switch
     {
@@ -97,9 +99,9 @@ public static class ModelSizer
         Require(spec.KvCacheBytes is null or > 0, "kvCacheBytes", $"kvCacheBytes must be positive; got {spec.KvCacheBytes}.");
         Require(spec.MinKvCacheBytes is null or > 0, "minKvCacheBytes", $"minKvCacheBytes must be positive; got {spec.MinKvCacheBytes}.");
         Require(spec.MemoryLimitBytes is null or > 0, "memoryLimitBytes", $"memoryLimitBytes must be positive; got {spec.MemoryLimitBytes}.");
-        Require(spec.Gpu is null or (>= 0 and < 64), "gpu", $"gpu must be a GPU index from 0 to 63; got {spec.Gpu}.");
+        Require(spec.Gpu is null or (>= 0 and <= DeploymentLimits.MaxGpuIndex), "gpu", $"gpu must be a GPU index from 0 to {DeploymentLimits.MaxGpuIndex}; got {spec.Gpu}.");
         Require(spec.Gpu is null || spec.Node is not null, "gpu", "A GPU pin needs a node: pin node and gpu together.");
-        Require(spec.MaxTensorParallel is null or 1 or 2 or 4 or 8, "maxTensorParallel", $"maxTensorParallel must be 1, 2, 4 or 8; got {spec.MaxTensorParallel}.");
+        Require(spec.MaxTensorParallel is not { } tp || DeploymentLimits.IsTensorParallelSize(tp), "maxTensorParallel", $"maxTensorParallel must be {TensorParallelChoices}; got {spec.MaxTensorParallel}.");
         Require(Enum.IsDefined(spec.Precision), "precision", $"Unknown precision {spec.Precision}.");
         Require(Enum.IsDefined(spec.Priority), "priority", $"Unknown priority {spec.Priority}.");
         if (spec.Architecture is { } a)

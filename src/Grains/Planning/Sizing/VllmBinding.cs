@@ -19,7 +19,7 @@ public static class VllmBinding
         var arguments = new List<string>
         {
             "--model", sizing.ResolvedModel,
-            "--dtype", sizing.Precision switch
+            VllmFlags.Dtype, sizing.Precision switch
             {
                 Precision.Fp32 => "float32",
                 Precision.Fp16 => "float16",
@@ -29,20 +29,20 @@ public static class VllmBinding
         };
         if (sizing.Precision == Precision.Fp8)
         {
-            arguments.AddRange(["--quantization", "fp8"]);
+            arguments.AddRange([VllmFlags.Quantization, "fp8"]);
         }
 
         if (sizing.KvCacheFp8)
         {
-            arguments.AddRange(["--kv-cache-dtype", "fp8"]);
+            arguments.AddRange([VllmFlags.KvCacheDtype, "fp8"]);
         }
 
         arguments.AddRange(
         [
-            "--max-model-len", sizing.MaxModelLen.ToString(CultureInfo.InvariantCulture),
-            "--max-num-seqs", maxNumSeqs.ToString(CultureInfo.InvariantCulture),
-            "--gpu-memory-utilization", utilization.ToString("0.000", CultureInfo.InvariantCulture),
-            "--tensor-parallel-size", placement.Span.ToString(CultureInfo.InvariantCulture),
+            VllmFlags.MaxModelLen, sizing.MaxModelLen.ToString(CultureInfo.InvariantCulture),
+            VllmFlags.MaxNumSeqs, maxNumSeqs.ToString(CultureInfo.InvariantCulture),
+            VllmFlags.GpuMemoryUtilization, utilization.ToString("0.000", CultureInfo.InvariantCulture),
+            VllmFlags.TensorParallelSize, placement.Span.ToString(CultureInfo.InvariantCulture),
         ]);
 
         var logical = placement.Devices.Select(d => d.LogicalIndex).OfType<int>().ToList();

@@ -1,4 +1,4 @@
-namespace GpuSharing.Grains.Placement;
+namespace GpuSharing.Grains.Activation;
 
 /// <summary>Keys of the metadata each silo publishes to the cluster.</summary>
 public static class SiloMetadataKeys

@@ -1,4 +1,4 @@
-namespace GpuSharing.Grains.Placement;
+namespace GpuSharing.Grains.Activation;
 
 /// <summary>
 /// Places a grain on a silo whose role is <c>control</c> or <c>all</c>, so that it survives the loss of a GPU node;

@@ -1,10 +1,10 @@
+using GpuSharing.Grains.Activation;
 using GpuSharing.Grains.Interfaces;
 using GpuSharing.Grains.Interfaces.Nodes;
-using GpuSharing.Grains.Placement;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Runtime.Placement;
 
-namespace GpuSharing.Silo.Placement;
+namespace GpuSharing.Silo.Activation;
 
 /// <summary>
 /// Activates a hardware grain on the silo whose metadata names the grain's node (the first segment of its key).

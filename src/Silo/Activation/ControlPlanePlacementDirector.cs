@@ -1,9 +1,9 @@
-using GpuSharing.Grains.Placement;
+using GpuSharing.Grains.Activation;
 using GpuSharing.Silo.Configuration;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Runtime.Placement;
 
-namespace GpuSharing.Silo.Placement;
+namespace GpuSharing.Silo.Activation;
 
 /// <summary>
 /// Activates control-plane grains on control (or all-in-one) silos, falling back to any silo only when no silo is a

@@ -1,4 +1,4 @@
-namespace GpuSharing.Grains.Placement;
+namespace GpuSharing.Grains.Activation;
 
 /// <summary>
 /// Places a hardware grain (key <c>{node}/...</c>) on the silo that publishes that node in its metadata: the only
