@@ -146,11 +146,12 @@ public sealed class ComputeModeChangeTests
     [Fact]
     public async Task A_second_request_while_one_runs_is_refused()
     {
-        await using var cluster = await HardwareCluster.StartAsync(TimeSpan.FromMilliseconds(800), null, ("node-a", "MI300X:1", "Linux Baremetal"));
+        // Device steps of 1.5 s: the operation is certainly still running when the next calls arrive, even on a busy machine.
+        await using var cluster = await HardwareCluster.StartAsync(TimeSpan.FromMilliseconds(1500), null, ("node-a", "MI300X:1", "Linux Baremetal"));
 
         var first = await cluster.RequestAsync("node-a", 0, ComputeMode.CPX);
-        var second = await cluster.RequestAsync("node-a", 0, ComputeMode.QPX);
         var duringDrain = await cluster.Partition("node-a", 0, 0).ReserveAsync(new PartitionReservation("team-a/x", GiB), TestContext.Current.CancellationToken);
+        var second = await cluster.RequestAsync("node-a", 0, ComputeMode.QPX);
         await cluster.WaitForOperationAsync("node-a", 0, first.Operation!.Id);
 
         Assert.Equal(PartitioningOutcome.Accepted, first.Outcome);

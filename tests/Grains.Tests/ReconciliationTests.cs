@@ -93,21 +93,14 @@ public sealed class ReconciliationTests
     private static void FastReconciliation(IServiceCollection services) =>
         services.Configure<PlacementOptions>(o => o.ReconciliationInterval = TimeSpan.FromMilliseconds(500));
 
-    private static async Task<IReadOnlyList<PartitionReservation>> WaitForReservationsAsync(HardwareCluster cluster, ReplicaPlacement placed, Func<IReadOnlyList<PartitionReservation>, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
-        {
-            var gpu = await cluster.Gpu(placed.Node, placed.Gpu).GetLiveAsync(TestContext.Current.CancellationToken);
-            var reservations = gpu.Partitions.SelectMany(p => p.Reservations).ToList();
-            if (condition(reservations) || DateTime.UtcNow > deadline)
-            {
-                return reservations;
-            }
-
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-    }
+    private static Task<IReadOnlyList<PartitionReservation>> WaitForReservationsAsync(HardwareCluster cluster, ReplicaPlacement placed, Func<IReadOnlyList<PartitionReservation>, bool> condition) =>
+        Eventually.UntilAsync<IReadOnlyList<PartitionReservation>>(
+            async ct => [.. (await cluster.Gpu(placed.Node, placed.Gpu).GetLiveAsync(ct)).Partitions.SelectMany(p => p.Reservations)],
+            condition,
+            TimeSpan.FromSeconds(20),
+            last => $"reservations on {placed.Node}/{placed.Gpu}: {string.Join(", ", last?.Select(r => $"{r.Deployment}#{r.Replica}") ?? [])}",
+            interval: TimeSpan.FromMilliseconds(100),
+            cancellationToken: TestContext.Current.CancellationToken);
 
     private static string Argument(ReplicaBinding binding, string name) => binding.VllmArguments[binding.VllmArguments.ToList().IndexOf(name) + 1];
 }

@@ -1,7 +1,6 @@
 using GpuSharing.Grains.Interfaces.Gpus;
 using GpuSharing.Grains.Interfaces.Hardware;
 using GpuSharing.Grains.Interfaces.Partitions;
-using GpuSharing.TestSupport;
 
 namespace GpuSharing.Grains.Tests;
 
@@ -107,35 +106,34 @@ public sealed class ResilienceTests
     }
 
     // The node grain's state as Azure Table storage holds it (the JSON in its row), polled until it satisfies the condition.
-    private static async Task<string> StoredNodeStateAsync(string connection, string node, Func<string, bool> condition, TimeSpan timeout)
+    private static Task<string> StoredNodeStateAsync(string connection, string node, Func<string, bool> condition, TimeSpan timeout)
     {
         var table = new Azure.Data.Tables.TableServiceClient(connection).GetTableClient("OrleansGrainState");
-        var deadline = DateTime.UtcNow + timeout;
-        var last = string.Empty;
-        do
+        return Eventually.UntilAsync(
+            ct => StoredRowAsync(table, node, ct),
+            condition,
+            timeout,
+            last => $"node {node}'s stored state: {last}",
+            interval: TimeSpan.FromMilliseconds(200),
+            cancellationToken: TestContext.Current.CancellationToken);
+    }
+
+    private static async Task<string> StoredRowAsync(Azure.Data.Tables.TableClient table, string node, CancellationToken cancellationToken)
+    {
+        // Orleans' Azure Table storage keeps a grain's state in the row {service}_{grain type}_{key}, its JSON in Data.
+        await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.RowKey == "node", cancellationToken: cancellationToken))
         {
-            // Orleans' Azure Table storage keeps a grain's state in the row {service}_{grain type}_{key}, its JSON in Data.
-            await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.RowKey == "node", cancellationToken: TestContext.Current.CancellationToken))
+            if (row.PartitionKey.EndsWith($"_node_{node}", StringComparison.Ordinal))
             {
-                if (row.PartitionKey.EndsWith($"_node_{node}", StringComparison.Ordinal))
+                return row["Data"] switch
                 {
-                    last = row["Data"] switch
-                    {
-                        byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes),
-                        BinaryData data => data.ToString(),
-                        var other => other?.ToString() ?? string.Empty,
-                    };
-                    if (condition(last))
-                    {
-                        return last;
-                    }
-                }
+                    byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes),
+                    BinaryData data => data.ToString(),
+                    var other => other?.ToString() ?? string.Empty,
+                };
             }
-
-            await Task.Delay(200, TestContext.Current.CancellationToken);
         }
-        while (DateTime.UtcNow < deadline);
 
-        return last;
+        return string.Empty;
     }
 }

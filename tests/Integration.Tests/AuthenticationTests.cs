@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using GpuSharing.TestSupport;
 
 namespace GpuSharing.Integration.Tests;
 

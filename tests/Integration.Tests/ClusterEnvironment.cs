@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using GpuSharing.TestSupport;
 
 namespace GpuSharing.Integration.Tests;
 
@@ -140,35 +139,25 @@ public sealed class ClusterEnvironment : IAsyncDisposable
     /// </summary>
     public async Task<JsonNode> WaitForAsync(string path, Func<JsonNode, bool> condition, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
         JsonNode? last = null;
         var lastStatus = 0;
-        while (DateTime.UtcNow < deadline)
+        async Task<JsonNode?> ReadAsync(CancellationToken cancellationToken)
         {
-            try
-            {
-                using var response = await Http.GetAsync(path, TestContext.Current.CancellationToken);
-                lastStatus = (int)response.StatusCode;
-                var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-                Assert.True(response.IsSuccessStatusCode || lastStatus >= 500, $"GET {path} → {lastStatus}: {body}");
-                if (response.IsSuccessStatusCode)
-                {
-                    last = JsonNode.Parse(body)!;
-                    if (condition(last))
-                    {
-                        return last;
-                    }
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // the gateway is reconnecting
-            }
-
-            await Task.Delay(250, TestContext.Current.CancellationToken);
+            using var response = await Http.GetAsync(path, cancellationToken);
+            lastStatus = (int)response.StatusCode;
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            Assert.True(response.IsSuccessStatusCode || lastStatus >= 500, $"GET {path} → {lastStatus}: {body}");
+            return response.IsSuccessStatusCode ? last = JsonNode.Parse(body)! : null; // a 503 is waited past
         }
 
-        throw new TimeoutException($"{path} never matched (last status {lastStatus}); last: {last?.ToJsonString(new JsonSerializerOptions { WriteIndented = true })}\n{Logs()}");
+        return (await Eventually.UntilAsync(
+            ReadAsync,
+            node => node is not null && condition(node),
+            timeout,
+            _ => $"{path} never matched (last status {lastStatus}); last: {last?.ToJsonString(new JsonSerializerOptions { WriteIndented = true })}\n{Logs()}",
+            transient: ex => ex is HttpRequestException, // the gateway is reconnecting
+            interval: TimeSpan.FromMilliseconds(250),
+            cancellationToken: TestContext.Current.CancellationToken))!;
     }
 
     public string Logs() => string.Join("\n", _processes.Select(p => $"===== {p.Name} =====\n{Tail(p.Output)}"));

@@ -1,5 +1,4 @@
 using System.Net;
-using GpuSharing.TestSupport;
 
 namespace GpuSharing.Integration.Tests;
 

@@ -1,4 +1,3 @@
-using GpuSharing.TestSupport;
 
 namespace GpuSharing.Integration.Tests;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using GpuSharing.TestSupport;
 
 namespace GpuSharing.Integration.Tests;
 

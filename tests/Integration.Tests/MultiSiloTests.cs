@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using GpuSharing.TestSupport;
 
 namespace GpuSharing.Integration.Tests;
 

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using GpuSharing.TestSupport;
 
 namespace GpuSharing.Integration.Tests;
 

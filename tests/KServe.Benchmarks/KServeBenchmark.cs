@@ -9,7 +9,7 @@ using GpuSharing.Gateway.KServe;
 using GpuSharing.Gateway.Security;
 using GpuSharing.Grains.Interfaces.Fleet;
 using GpuSharing.Grains.Interfaces.Models;
-using GpuSharing.Grains.Tests;
+using GpuSharing.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -130,7 +130,16 @@ public static class KServeBenchmark
     private static async Task DeleteAllAsync(HardwareCluster hardware)
     {
         var keys = await hardware.Client.GetGrain<IModelIndexGrain>(Pools.Default).ListAsync();
-        await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (key, ct) => await hardware.Model(key).DeleteAsync(SharingAnnotations.ManagedBy, ct));
+        await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (key, ct) =>
+        {
+            // Deleted as its owner (the REST API's deployments have none): anything left would skew the next phase.
+            var model = hardware.Model(key);
+            var owner = (await model.GetAsync())?.Spec.ManagedBy;
+            if (await model.DeleteAsync(owner, ct) == DeleteOutcome.ManagedElsewhere)
+            {
+                throw new InvalidOperationException($"{key} was not deleted: it is managed elsewhere.");
+            }
+        });
     }
 
     private static async Task<IHost> StartWatcherAsync(HardwareCluster hardware, FakeKubernetesApiServer api)

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using GpuSharing.Fakes.Kubernetes;
 using GpuSharing.Gateway.KServe;
-using GpuSharing.TestSupport;
 
 namespace GpuSharing.KServe.Tests;
 

@@ -1,8 +1,6 @@
 using System.Text.Json.Nodes;
 using GpuSharing.Fakes.Kubernetes;
 using GpuSharing.Gateway.KServe;
-using GpuSharing.Grains.Tests;
-using GpuSharing.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -121,41 +119,19 @@ public sealed class KServeEnvironment : IAsyncDisposable
     public JsonObject? Find(string @namespace, string name) => Store.Find(FakeResourceType.InferenceServices, @namespace, name);
 
     /// <summary>Polls the object in the fake API server until <paramref name="condition"/> holds.</summary>
-    public async Task<JsonObject> WaitForAsync(string @namespace, string name, Func<JsonObject, bool> condition, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        JsonObject? last;
-        do
-        {
-            last = Find(@namespace, name);
-            if (last is not null && condition(last))
-            {
-                return last;
-            }
-
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        throw new TimeoutException($"{@namespace}/{name} never matched; last: {last?.ToJsonString()}");
-    }
+    public async Task<JsonObject> WaitForAsync(string @namespace, string name, Func<JsonObject, bool> condition, TimeSpan? timeout = null) =>
+        (await Eventually.UntilAsync(
+            _ => Task.FromResult(Find(@namespace, name)),
+            last => last is not null && condition(last),
+            timeout ?? TimeSpan.FromSeconds(30),
+            last => $"{@namespace}/{name} never matched; last: {last?.ToJsonString()}",
+            cancellationToken: TestContext.Current.CancellationToken))!;
 
     public Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
         WaitUntilAsync(() => Task.FromResult(condition()), what, timeout);
 
-    public async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Never: {what}");
-            }
-
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-    }
+    public Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
+        Eventually.UntilAsync(_ => condition(), met => met, timeout ?? TimeSpan.FromSeconds(30), _ => $"Never: {what}", cancellationToken: TestContext.Current.CancellationToken);
 
     public static string? Annotation(JsonObject service, string name) => service["metadata"]?["annotations"]?[name]?.GetValue<string>();
 

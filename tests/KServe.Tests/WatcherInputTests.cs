@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using GpuSharing.Fakes.Kubernetes;
 using GpuSharing.Gateway.KServe;
 using GpuSharing.Grains.Interfaces.Models;
-using GpuSharing.TestSupport;
 
 namespace GpuSharing.KServe.Tests;
 

@@ -2,7 +2,6 @@ using GpuSharing.Grains.Hardware;
 using GpuSharing.Grains.Hardware.AmdSmi;
 using GpuSharing.Grains.Hardware.Processes;
 using GpuSharing.Grains.Interfaces.Hardware;
-using GpuSharing.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 

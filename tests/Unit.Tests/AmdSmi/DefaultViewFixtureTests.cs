@@ -1,6 +1,5 @@
 using GpuSharing.Grains.Hardware.AmdSmi;
 using GpuSharing.Grains.Hardware.Catalog;
-using GpuSharing.TestSupport;
 
 namespace GpuSharing.Unit.Tests.AmdSmi;
 

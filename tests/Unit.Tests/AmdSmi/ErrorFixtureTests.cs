@@ -1,6 +1,5 @@
 using GpuSharing.Grains.Hardware.AmdSmi;
 using GpuSharing.Grains.Interfaces.Hardware;
-using GpuSharing.TestSupport;
 
 namespace GpuSharing.Unit.Tests.AmdSmi;
 

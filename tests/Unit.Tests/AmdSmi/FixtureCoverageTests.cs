@@ -1,5 +1,4 @@
 using System.Reflection;
-using GpuSharing.TestSupport;
 
 namespace GpuSharing.Unit.Tests.AmdSmi;
 

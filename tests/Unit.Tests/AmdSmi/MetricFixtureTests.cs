@@ -1,5 +1,4 @@
 using GpuSharing.Grains.Hardware.AmdSmi;
-using GpuSharing.TestSupport;
 
 namespace GpuSharing.Unit.Tests.AmdSmi;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using GpuSharing.Grains.Hardware.AmdSmi;
 using GpuSharing.Grains.Interfaces.Hardware;
-using GpuSharing.TestSupport;
 
 namespace GpuSharing.Unit.Tests.AmdSmi;
 

@@ -3,7 +3,6 @@ using GpuSharing.Grains.Hardware;
 using GpuSharing.Grains.Hardware.AmdSmi;
 using GpuSharing.Grains.Hardware.Catalog;
 using GpuSharing.Grains.Interfaces.Hardware;
-using GpuSharing.TestSupport;
 
 namespace GpuSharing.Unit.Tests.AmdSmi;
 

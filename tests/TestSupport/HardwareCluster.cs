@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using GpuSharing.Grains;
 using GpuSharing.Grains.Hardware;
 using GpuSharing.Grains.Hardware.Simulation;
 using GpuSharing.Grains.Interfaces;
@@ -10,13 +11,12 @@ using GpuSharing.Grains.Interfaces.Partitions;
 using GpuSharing.Silo.Configuration;
 using GpuSharing.Silo.Hosting;
 using GpuSharing.Silo.Nodes;
-using GpuSharing.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.TestingHost;
 
-namespace GpuSharing.Grains.Tests;
+namespace GpuSharing.TestSupport;
 
 /// <summary>
 /// An in-process cluster with one silo per GPU node, each with its own simulated device, the product's placement
@@ -143,24 +143,12 @@ public sealed class HardwareCluster : IAsyncDisposable
     public IModelGrain Model(string key) => Client.GetGrain<IModelGrain>(key);
 
     /// <summary>Polls a deployment until <paramref name="condition"/> holds.</summary>
-    public async Task<ModelView> WaitForModelAsync(string key, Func<ModelView, bool> condition, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        ModelView? view;
-        do
-        {
-            view = await Model(key).GetAsync();
-            if (view is not null && condition(view))
-            {
-                return view;
-            }
-
-            await Task.Delay(50);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        throw new TimeoutException($"{key} never reached the expected state; last: {view?.Status} {view?.Message}");
-    }
+    public async Task<ModelView> WaitForModelAsync(string key, Func<ModelView, bool> condition, TimeSpan? timeout = null) =>
+        (await Eventually.UntilAsync(
+            _ => Model(key).GetAsync(),
+            view => view is not null && condition(view),
+            timeout ?? TimeSpan.FromSeconds(20),
+            view => $"{key} never reached the expected state; last: {view?.Status} {view?.Message}"))!;
 
     public IGpuGrain Gpu(string node, int index) => Client.GetGrain<IGpuGrain>(GrainKeys.Gpu(node, index));
 
@@ -170,24 +158,12 @@ public sealed class HardwareCluster : IAsyncDisposable
         Node(node).RequestPartitioningAsync(gpu, new PartitioningRequest(compute, memory));
 
     /// <summary>Polls the node until <paramref name="condition"/> holds; fails with the last view otherwise.</summary>
-    public async Task<NodeView> WaitAsync(string node, Func<NodeView, bool> condition, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        NodeView view;
-        do
-        {
-            view = await Node(node).GetAsync();
-            if (condition(view))
-            {
-                return view;
-            }
-
-            await Task.Delay(50);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        throw new TimeoutException($"Node {node} never reached the expected state; last: {string.Join("; ", view.Gpus.Select(g => $"GPU {g.Index} {g.ComputeMode}/{g.MemoryMode} {g.State} op {g.Operation?.Status}"))}, node op {view.Operation?.Status}");
-    }
+    public Task<NodeView> WaitAsync(string node, Func<NodeView, bool> condition, TimeSpan? timeout = null) =>
+        Eventually.UntilAsync(
+            _ => Node(node).GetAsync(),
+            condition,
+            timeout ?? TimeSpan.FromSeconds(20),
+            view => $"Node {node} never reached the expected state; last: {string.Join("; ", view?.Gpus.Select(g => $"GPU {g.Index} {g.ComputeMode}/{g.MemoryMode} {g.State} op {g.Operation?.Status}") ?? [])}, node op {view?.Operation?.Status}");
 
     /// <summary>Waits until the GPU's latest operation has ended, and returns the GPU.</summary>
     public async Task<GpuView> WaitForOperationAsync(string node, int gpu, string operationId)
