@@ -39,11 +39,7 @@ public sealed class AuthenticationTests
         var gateway = ServiceProcess.Start("Gateway", "exposed-gateway", FreePorts.Next(), new Dictionary<string, string>(), bindAddress: "0.0.0.0");
         await using (gateway)
         {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (!gateway.HasExited && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100, TestContext.Current.CancellationToken);
-            }
+            await ExitAsync(gateway);
 
             Assert.True(gateway.HasExited, "the gateway kept running without a token on 0.0.0.0");
             Assert.Contains("GpuSharing:Gateway:BearerToken is not set", gateway.Output, StringComparison.Ordinal);
@@ -74,17 +70,22 @@ public sealed class AuthenticationTests
         });
         await using (gateway)
         {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (!gateway.HasExited && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100, TestContext.Current.CancellationToken);
-            }
+            await ExitAsync(gateway);
 
             Assert.True(gateway.HasExited, "the gateway kept running on 0.0.0.0 without a token");
             Assert.Contains("beyond loopback, but GpuSharing:Gateway:BearerToken is not set", gateway.Output, StringComparison.Ordinal);
             Assert.Contains("0.0.0.0", gateway.Output, StringComparison.Ordinal);
         }
     }
+
+    private static Task<bool> ExitAsync(ServiceProcess gateway) =>
+        Eventually.UntilAsync(
+            _ => Task.FromResult(gateway.HasExited),
+            exited => exited,
+            TimeSpan.FromSeconds(30),
+            _ => $"the gateway kept running:\n{gateway.Output}",
+            interval: TimeSpan.FromMilliseconds(100),
+            cancellationToken: TestContext.Current.CancellationToken);
 
     private static async Task<HttpResponseMessage> SendAsync(ClusterEnvironment cluster, HttpMethod method, string path, string token, HttpContent? content)
     {

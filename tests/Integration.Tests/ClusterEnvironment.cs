@@ -116,21 +116,17 @@ public sealed class ClusterEnvironment : IAsyncDisposable
     /// <summary>Polls the GPU's partitioning operation until it is no longer running.</summary>
     public async Task<JsonNode> WaitForOperationAsync(string node, int gpu, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        JsonNode? operation = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            operation = await GetJsonAsync($"/api/v1/gpus/{node}/{gpu}/partitioning");
-            var nodeOperation = (await GetJsonAsync($"/api/v1/nodes/{node}"))["operation"];
-            if (operation["status"]!.GetValue<string>() != "Running" && nodeOperation?["status"]?.GetValue<string>() != "Running")
-            {
-                return operation;
-            }
+        async Task<(JsonNode Operation, JsonNode? NodeOperation)> ReadAsync(CancellationToken _) =>
+            (await GetJsonAsync($"/api/v1/gpus/{node}/{gpu}/partitioning"), (await GetJsonAsync($"/api/v1/nodes/{node}"))["operation"]);
 
-            await Task.Delay(250, TestContext.Current.CancellationToken);
-        }
-
-        throw new TimeoutException($"The operation on {node}/{gpu} did not end: {operation?.ToJsonString()}\n{Logs()}");
+        var ended = await Eventually.UntilAsync(
+            ReadAsync,
+            read => read.Operation["status"]!.GetValue<string>() != "Running" && read.NodeOperation?["status"]?.GetValue<string>() != "Running",
+            timeout ?? TimeSpan.FromSeconds(60),
+            read => $"The operation on {node}/{gpu} did not end: {read.Operation?.ToJsonString()}\n{Logs()}",
+            interval: TimeSpan.FromMilliseconds(250),
+            cancellationToken: TestContext.Current.CancellationToken);
+        return ended.Operation;
     }
 
     /// <summary>

@@ -81,10 +81,27 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     private static async Task<AzuriteServer> StartPrivateAsync(string? location, CancellationToken cancellationToken)
     {
-        var ports = (Blob: FreePorts.Next(), Queue: FreePorts.Next(), Table: FreePorts.Next());
-        var process = Launch(ports, location);
-        await WaitForPortAsync(ports.Blob, process, cancellationToken);
-        await WaitForPortAsync(ports.Table, process, cancellationToken);
+        // A port handed out free can be taken by another process before Azurite binds it (the test projects run side by
+        // side): an Azurite that does not open its ports is stopped and started again on fresh ones, once.
+        (int Blob, int Queue, int Table) ports = default;
+        Process? process = null;
+        for (var attempt = 1; process is null; attempt++)
+        {
+            ports = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
+            var started = Launch(ports, location);
+            try
+            {
+                await WaitForPortAsync(ports.Blob, started, cancellationToken);
+                await WaitForPortAsync(ports.Table, started, cancellationToken);
+                process = started;
+            }
+            catch (Exception ex) when (attempt == 1 && ex is TimeoutException or InvalidOperationException)
+            {
+                started.Kill(entireProcessTree: true);
+                started.Dispose();
+            }
+        }
+
         var connection = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
             $"BlobEndpoint=http://127.0.0.1:{ports.Blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{ports.Queue}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{ports.Table}/devstoreaccount1;";
         return new AzuriteServer(connection, process, ports, location);
@@ -135,7 +152,7 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     private static async Task WaitForPortAsync(int port, Process process, CancellationToken cancellationToken)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited)
@@ -155,6 +172,6 @@ public sealed class AzuriteServer : IAsyncDisposable
             }
         }
 
-        throw new TimeoutException($"Azurite did not open port {port} within 30 s.");
+        throw new TimeoutException($"Azurite did not open port {port} within 45 s.");
     }
 }
