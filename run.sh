@@ -149,7 +149,13 @@ start() {
       --tableHost 127.0.0.1 --tablePort "$AZURITE_TABLE_PORT" \
       --location "$RUN_DIR/azurite" --skipApiVersionCheck --loose --silent >"$RUN_DIR/azurite.log" 2>&1 &
     echo $! >"$RUN_DIR/azurite.pid"
-    for _ in $(seq 1 100); do listening "$AZURITE_TABLE_PORT" && listening "$AZURITE_BLOB_PORT" && break; sleep 0.1; done
+    # Seconds on an idle machine; up to a minute on a busy one (Node.js starting beside builds and tests). It stops
+    # waiting as soon as Azurite exits.
+    for _ in $(seq 1 600); do
+      listening "$AZURITE_TABLE_PORT" && listening "$AZURITE_BLOB_PORT" && break
+      kill -0 "$(cat "$RUN_DIR/azurite.pid")" 2>/dev/null || break
+      sleep 0.1
+    done
     owns_port azurite "$AZURITE_TABLE_PORT" || fail "Azurite did not start on port $AZURITE_TABLE_PORT; see $RUN_DIR/azurite.log"
     say "Azurite started (data in $RUN_DIR/azurite)"
   fi

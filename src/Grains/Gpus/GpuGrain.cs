@@ -117,8 +117,9 @@ public sealed partial class GpuGrain(
         if (drifted)
         {
             // A change whose report was lost (storage failed under it, the node's silo was away): the node's view,
-            // which the API shows, is told the truth now.
-            await SaveAsync(cancellationToken);
+            // which the API shows, is told the truth now. Partitions are not part of the stored state, so there is
+            // nothing to write; the node takes a report of the same version as current.
+            await ReportAsync();
         }
 
         return View();
