@@ -127,6 +127,20 @@ public sealed class KServeEnvironment : IAsyncDisposable
             last => $"{@namespace}/{name} never matched; last: {last?.ToJsonString()}",
             cancellationToken: TestContext.Current.CancellationToken))!;
 
+    /// <summary>
+    /// Waits until the watcher has done <paramref name="count"/> more periodic resyncs and reconciled what the last one
+    /// queued: evidence that the resync ran, where a fixed sleep only hopes it did.
+    /// </summary>
+    public async Task WaitForResyncsAsync(IHost watcher, int count)
+    {
+        var status = watcher.Services.GetRequiredService<KServeWatcherStatus>();
+        var queue = watcher.Services.GetRequiredService<ReconcileQueue>();
+        var target = status.Resyncs + count;
+        await WaitUntilAsync(() => status.Resyncs >= target, $"{count} periodic resync(s)");
+        var reconciles = status.Reconciles;
+        await WaitUntilAsync(() => status.Reconciles > reconciles && queue.Pending == 0, "the resync's reconciles");
+    }
+
     public Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
         WaitUntilAsync(() => Task.FromResult(condition()), what, timeout);
 

@@ -63,12 +63,12 @@ public sealed class WatcherInputTests(SharedWatcherEnvironment shared) : IClassF
     public async Task An_invalid_object_is_written_once_and_left_alone_until_it_changes()
     {
         await using var env = await KServeEnvironment.StartAsync(("node-a", "MI300X:1"));
-        await env.StartWatcherAsync(settings: new Dictionary<string, string?> { ["GpuSharing:KServe:ResyncPeriod"] = "00:00:01" });
+        var watcher = await env.StartWatcherAsync(settings: new Dictionary<string, string?> { ["GpuSharing:KServe:ResyncPeriod"] = "00:00:01" });
         env.Create("team-a", "unknown", "acme/unknown-13b");
         await env.WaitForAsync("team-a", "unknown", s => KServeEnvironment.Status(s)?.StartsWith("Invalid:", StringComparison.Ordinal) == true);
         var writes = env.Api.Writes("inferenceservices");
 
-        await Task.Delay(TimeSpan.FromSeconds(2.5), TestContext.Current.CancellationToken);
+        await env.WaitForResyncsAsync(watcher, 2);
 
         Assert.Equal(1, writes);
         Assert.Equal(writes, env.Api.Writes("inferenceservices"));

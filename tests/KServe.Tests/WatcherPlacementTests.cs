@@ -93,14 +93,14 @@ public sealed class WatcherPlacementTests
     public async Task The_watcher_own_write_back_places_nothing_again_and_a_resync_writes_nothing()
     {
         await using var env = await KServeEnvironment.StartAsync(("node-a", "MI300X:1"));
-        await env.StartWatcherAsync(settings: new Dictionary<string, string?> { ["GpuSharing:KServe:ResyncPeriod"] = "00:00:01" });
+        var watcher = await env.StartWatcherAsync(settings: new Dictionary<string, string?> { ["GpuSharing:KServe:ResyncPeriod"] = "00:00:01" });
         env.Create("team-a", "qwen", "Qwen/Qwen2.5-0.5B");
         var placed = await env.WaitForAsync("team-a", "qwen", s => KServeEnvironment.Status(s) == "Placed");
-        await Task.Delay(500, TestContext.Current.CancellationToken);
+        await env.WaitForResyncsAsync(watcher, 1); // the write-back's own watch event has been reconciled
         var writes = env.Api.Writes("inferenceservices");
         var version = env.Find("team-a", "qwen")!["metadata"]!["resourceVersion"]!.GetValue<string>();
 
-        await Task.Delay(TimeSpan.FromSeconds(3), TestContext.Current.CancellationToken);
+        await env.WaitForResyncsAsync(watcher, 2);
         var model = await env.Hardware.Model("team-a/qwen").GetAsync();
         var reservation = (await env.Hardware.Partition("node-a", model!.Placements[0].Gpu, model.Placements[0].FirstPartition).GetAsync()).Reservations.Single();
 

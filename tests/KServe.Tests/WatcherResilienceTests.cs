@@ -53,18 +53,21 @@ public sealed class WatcherResilienceTests
         env.Store.Create(FakeResourceType.Leases, "gpu-sharing", new JsonObject
         {
             ["metadata"] = new JsonObject { ["name"] = "gpu-sharing-kserve-watcher" },
-            ["spec"] = new JsonObject { ["holderIdentity"] = "crashed-replica", ["leaseDurationSeconds"] = 3, ["acquireTime"] = now, ["renewTime"] = now, ["leaseTransitions"] = 0 },
+            ["spec"] = new JsonObject { ["holderIdentity"] = "crashed-replica", ["leaseDurationSeconds"] = 4, ["acquireTime"] = now, ["renewTime"] = now, ["leaseTransitions"] = 0 },
         });
         var started = DateTime.UtcNow;
         var watcher = await env.StartWatcherAsync("watcher-a");
         env.Create("team-a", "qwen", "Qwen/Qwen2.5-0.5B");
 
-        await Task.Delay(TimeSpan.FromSeconds(1.5), TestContext.Current.CancellationToken);
-        Assert.False(IsLeader(watcher)); // the dead holder's lease has not expired yet
+        // Two attempts to acquire (one per retry period, 0.5 s) find the dead holder's lease unexpired and leave it.
+        var reads = env.Api.Requests("GET leases");
+        await env.WaitUntilAsync(() => env.Api.Requests("GET leases") >= reads + 2, "two attempts to acquire the lease");
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(4), "the attempts were made before the lease expired");
+        Assert.False(IsLeader(watcher));
         Assert.Null(KServeEnvironment.Status(env.Find("team-a", "qwen")!));
         await env.WaitForAsync("team-a", "qwen", s => KServeEnvironment.Status(s) == "Placed", TimeSpan.FromSeconds(20));
 
-        Assert.True(DateTime.UtcNow - started >= TimeSpan.FromSeconds(3));
+        Assert.True(DateTime.UtcNow - started >= TimeSpan.FromSeconds(4));
         Assert.True(IsLeader(watcher));
     }
 

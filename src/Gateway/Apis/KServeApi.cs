@@ -10,7 +10,7 @@ public static class KServeApi
     public static RouteGroupBuilder MapKServeApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/kserve").WithTags("KServe");
-        group.MapGet("/", GetStatus).WithName("GetKServeWatcher").WithSummary("This replica's watcher: enabled, leading, synced, objects cached, keys queued, writes sent.");
+        group.MapGet("/", GetStatus).WithName("GetKServeWatcher").WithSummary("This replica's watcher: enabled, leading, synced, objects cached, keys queued, reconciles, writes sent, lists and periodic resyncs.");
         return group;
     }
 
@@ -30,5 +30,6 @@ public static class KServeApi
             queue.Pending,
             status.Reconciles,
             status.Writes,
-            status.Lists);
+            status.Lists,
+            status.Resyncs);
 }

@@ -11,4 +11,5 @@ public sealed record KServeWatcherResponse(
     int Queued,
     long Reconciles,
     long Writes,
-    long Lists);
+    long Lists,
+    long Resyncs);

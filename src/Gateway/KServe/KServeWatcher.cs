@@ -195,6 +195,8 @@ public sealed partial class KServeWatcher(
                 {
                     queue.Add(key);
                 }
+
+                status.RecordResync();
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

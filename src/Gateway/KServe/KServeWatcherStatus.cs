@@ -16,6 +16,7 @@ public sealed class KServeWatcherStatus
     private long _writes;
     private long _lists;
     private long _reconciles;
+    private long _resyncs;
 
     /// <summary>Reconciles finished since start.</summary>
     public long Reconciles => Interlocked.Read(ref _reconciles);
@@ -26,9 +27,14 @@ public sealed class KServeWatcherStatus
     /// <summary>Lists done since start: the first of each scope, and one per 410 Gone.</summary>
     public long Lists => Interlocked.Read(ref _lists);
 
+    /// <summary>Periodic resyncs done since start (each queues every cached object once).</summary>
+    public long Resyncs => Interlocked.Read(ref _resyncs);
+
     public void RecordWrite() => Interlocked.Increment(ref _writes);
 
     public void RecordList() => Interlocked.Increment(ref _lists);
 
     public void RecordReconcile() => Interlocked.Increment(ref _reconciles);
+
+    public void RecordResync() => Interlocked.Increment(ref _resyncs);
 }

@@ -3,11 +3,15 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using GpuSharing.Grains.Interfaces.Hardware;
 
-namespace GpuSharing.Integration.Tests;
+namespace GpuSharing.Gateway.Tests;
 
-/// <summary>Every route, given bad input, answers 4xx with RFC 7807 problem details, never 5xx, and changes nothing.</summary>
-public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+/// <summary>
+/// Every route, given bad input, answers 4xx with RFC 7807 problem details, never 5xx, and changes nothing — on the
+/// gateway's web host over a silo with simulated GPUs, both in this process.
+/// </summary>
+public sealed class BadInputTests(GatewayHostFixture fixture) : IClassFixture<GatewayHostFixture>
 {
     private const string Put = "PUT";
     private const string Get = "GET";
@@ -118,7 +122,7 @@ public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<Gatewa
             }
         }
 
-        var response = await fixture.Cluster.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        var response = await fixture.Http.SendAsync(request, TestContext.Current.CancellationToken);
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
         Assert.True((int)response.StatusCode == status, $"{method} {path} → {(int)response.StatusCode}, expected {status}: {text}");
@@ -152,7 +156,7 @@ public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<Gatewa
         using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new ByteArrayContent(Encoding.Latin1.GetBytes(latin1Body)) };
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(Json);
 
-        var response = await fixture.Cluster.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        var response = await fixture.Http.SendAsync(request, TestContext.Current.CancellationToken);
         var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -170,7 +174,7 @@ public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<Gatewa
     [InlineData("hf://Qwen/Qwen2.5-7B")]
     public async Task A_model_that_could_become_a_flag_or_a_path_of_the_model_server_is_refused(string model)
     {
-        var response = await fixture.Cluster.Http.PutAsJsonAsync(Model, new { model }, TestContext.Current.CancellationToken);
+        var response = await fixture.Http.PutAsJsonAsync(Model, new { model }, TestContext.Current.CancellationToken);
         var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -180,7 +184,7 @@ public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<Gatewa
     [Fact]
     public async Task An_architecture_whose_every_field_is_in_range_but_whose_product_is_beyond_any_GPU_is_a_422()
     {
-        var response = await fixture.Cluster.Http.PutAsJsonAsync(Model, new
+        var response = await fixture.Http.PutAsJsonAsync(Model, new
         {
             model = "acme/enormous",
             maxModelLen = 10_000_000,
@@ -199,7 +203,7 @@ public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<Gatewa
         var key = new string('k', 60_000);
         using var content = new StringContent($"{{\"model\":\"qwen2.5-7b\",\"{key}\":1}}", Encoding.UTF8, Json);
 
-        var response = await fixture.Cluster.Http.PutAsync(Model, content, TestContext.Current.CancellationToken);
+        var response = await fixture.Http.PutAsync(Model, content, TestContext.Current.CancellationToken);
         var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -215,7 +219,7 @@ public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<Gatewa
         using var request = new HttpRequestMessage(HttpMethod.Put, "/api/v1/gpus/node-1/0/partitioning") { Content = content };
         request.Headers.TransferEncodingChunked = true;
 
-        var response = await fixture.Cluster.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        var response = await fixture.Http.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
     }
@@ -223,7 +227,7 @@ public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<Gatewa
     [Fact]
     public async Task Field_errors_name_the_field_and_suggest_the_right_casing()
     {
-        var response = await fixture.Cluster.PutPartitioningAsync("node-1", 0, new Dictionary<string, string> { ["computeMode"] = "cpx", ["MemoryMode"] = "NPS1" });
+        var response = await fixture.Http.PutAsJsonAsync("/api/v1/gpus/node-1/0/partitioning", new Dictionary<string, string> { ["computeMode"] = "cpx", ["MemoryMode"] = "NPS1" }, TestContext.Current.CancellationToken);
         var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -237,7 +241,7 @@ public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<Gatewa
     [InlineData("GET", "/api/v1/nope", 404)]
     public async Task Unknown_routes_and_methods_are_problems_too(string method, string path, int status)
     {
-        var response = await fixture.Cluster.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path), TestContext.Current.CancellationToken);
+        var response = await fixture.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path), TestContext.Current.CancellationToken);
 
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -246,13 +250,15 @@ public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<Gatewa
     [Fact]
     public async Task After_all_the_bad_input_nothing_changed_on_the_device()
     {
-        var gpus = (await fixture.Cluster.GetJsonAsync("/api/v1/gpus")).AsArray();
-
-        var models = (await fixture.Cluster.GetJsonAsync("/api/v1/models")).AsArray();
+        var ct = TestContext.Current.CancellationToken;
+        var gpus = JsonNode.Parse(await fixture.Http.GetStringAsync("/api/v1/gpus", ct))!.AsArray();
+        var models = JsonNode.Parse(await fixture.Http.GetStringAsync("/api/v1/models", ct))!.AsArray();
+        var device = await fixture.Device.ReadNodeAsync(ct);
 
         Assert.All(gpus, g => Assert.Equal("SPX", g!["computeMode"]!.GetValue<string>()));
         Assert.All(gpus, g => Assert.All(g!["partitions"]!.AsArray(), p => Assert.Empty(p!["reservations"]!.AsArray())));
         Assert.Empty(models);
-        Assert.DoesNotContain(fixture.Device.Invocations, i => i.StartsWith("set", StringComparison.Ordinal));
+        Assert.All(device.Gpus, g => Assert.Equal(ComputeMode.SPX, g.ComputeMode));
+        Assert.Equal(MemoryMode.NPS1, device.MemoryMode);
     }
 }

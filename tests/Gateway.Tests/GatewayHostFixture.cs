@@ -1,0 +1,109 @@
+using GpuSharing.Gateway.Hosting;
+using GpuSharing.Grains.Hardware.Simulation;
+using GpuSharing.Silo.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace GpuSharing.Gateway.Tests;
+
+/// <summary>
+/// The gateway's web host in this process (<see cref="WebApplicationFactory{TEntryPoint}"/>: its own Program, its
+/// pipeline, no socket), connected to a silo that also runs in this process with the product's own wiring
+/// (<see cref="SiloHostBuilderExtensions.AddGpuSharingSilo"/>: memory storage, localhost clustering, simulated
+/// MI300X GPUs). No processes: what the gateway does with a request, from the first byte to the grain and back.
+/// </summary>
+public class GatewayHostFixture : IAsyncLifetime
+{
+    private readonly Dictionary<string, string?> _gatewaySettings;
+    private WebApplication? _silo;
+    private WebApplicationFactory<GatewayOptions>? _gateway;
+
+    public GatewayHostFixture()
+        : this(new Dictionary<string, string?>())
+    {
+    }
+
+    protected GatewayHostFixture(Dictionary<string, string?> gatewaySettings) => _gatewaySettings = gatewaySettings;
+
+    public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>The silo's simulated device, to re-read what the hardware holds.</summary>
+    public SimulatedGpuNode Device => _silo!.Services.GetRequiredService<SimulatedGpuNode>();
+
+    public async ValueTask InitializeAsync()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var clusterId = $"gateway-tests-{Guid.NewGuid():N}"[..30];
+        var siloGatewayPort = FreePorts.Next();
+        var cluster = new Dictionary<string, string?>
+        {
+            ["GpuSharing:Storage"] = "memory",
+            ["GpuSharing:Clustering"] = "localhost",
+            ["GpuSharing:Cluster:ClusterId"] = clusterId,
+            ["GpuSharing:Cluster:ServiceId"] = clusterId,
+        };
+
+        var silo = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = "Testing" });
+        silo.Configuration.AddInMemoryCollection(cluster);
+        silo.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["urls"] = $"http://127.0.0.1:{FreePorts.Next()}",
+            ["GpuSharing:Silo:Role"] = "all",
+            ["GpuSharing:Silo:SiloPort"] = $"{FreePorts.Next()}",
+            ["GpuSharing:Silo:GatewayPort"] = $"{siloGatewayPort}",
+            ["GpuSharing:Node:Name"] = "node-1",
+            ["GpuSharing:Node:Backend"] = "simulated",
+            ["GpuSharing:Node:SimulatedGpus"] = "MI300X:2",
+        });
+        silo.Logging.ClearProviders();
+        silo.AddGpuSharingSilo();
+        _silo = silo.Build();
+        _silo.MapSiloEndpoints();
+        await _silo.StartAsync(cancellationToken);
+
+        _gateway = new WebApplicationFactory<GatewayOptions>().WithWebHostBuilder(builder =>
+        {
+            builder.UseEnvironment("Testing");
+            foreach (var (key, value) in cluster)
+            {
+                builder.UseSetting(key, value);
+            }
+
+            builder.UseSetting("GpuSharing:Gateway:SiloGatewayPorts:0", $"{siloGatewayPort}");
+            foreach (var (key, value) in _gatewaySettings)
+            {
+                builder.UseSetting(key, value);
+            }
+
+            builder.ConfigureLogging(logging => logging.ClearProviders());
+        });
+        Http = _gateway.CreateClient();
+
+        // Ready once the silo has registered its node's GPUs (the node agent reads the simulated device at start).
+        await Eventually.UntilAsync(
+            async ct => await (await Http.GetAsync("/api/v1/gpus", ct)).Content.ReadAsStringAsync(ct),
+            body => body.Contains("\"computeMode\":\"SPX\"", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60),
+            body => $"the gateway never listed the silo's GPUs; last answer: {body}",
+            cancellationToken: cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http?.Dispose();
+        if (_gateway is not null)
+        {
+            await _gateway.DisposeAsync();
+        }
+
+        if (_silo is not null)
+        {
+            await _silo.StopAsync(CancellationToken.None);
+            await _silo.DisposeAsync();
+        }
+    }
+}
