@@ -1,5 +1,3 @@
-using Azure.Data.Tables;
-using GpuSharing.Grains;
 using GpuSharing.Grains.Hardware;
 using GpuSharing.Grains.Hardware.Simulation;
 using GpuSharing.Grains.Interfaces;
@@ -10,7 +8,6 @@ using GpuSharing.Grains.Interfaces.Nodes;
 using GpuSharing.Grains.Interfaces.Partitions;
 using GpuSharing.Silo.Configuration;
 using GpuSharing.Silo.Hosting;
-using GpuSharing.Silo.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -24,13 +21,11 @@ namespace GpuSharing.TestSupport;
 /// </summary>
 public sealed class HardwareCluster : IAsyncDisposable
 {
-    private readonly Dictionary<string, SimulatedGpuNode> _devices;
     private readonly Dictionary<string, string> _siloNames;
 
-    private HardwareCluster(InProcessTestCluster cluster, Dictionary<string, SimulatedGpuNode> devices, Dictionary<string, string> siloNames)
+    private HardwareCluster(InProcessTestCluster cluster, Dictionary<string, string> siloNames)
     {
         Cluster = cluster;
-        _devices = devices;
         _siloNames = siloNames;
     }
 
@@ -63,11 +58,6 @@ public sealed class HardwareCluster : IAsyncDisposable
 
     private static async Task<HardwareCluster> StartAsync(TimeSpan deviceDelay, string? azureStorage, string? serviceId, string? deviceStateDirectory, Action<IServiceCollection>? configure, (string Node, string Gpus, string Platform)[] nodes)
     {
-        var devices = nodes.ToDictionary(
-            n => n.Node,
-            n => new SimulatedGpuNode(
-                Options.Create(NodeOptionsFor(n.Node, n.Gpus, n.Platform, deviceDelay, deviceStateDirectory is null ? null : Path.Combine(deviceStateDirectory, $"{n.Node}.json"))),
-                TimeProvider.System));
         var expected = nodes.ToDictionary(n => n.Node, n => SimulatedGpuSpec.Parse(n.Gpus).Count);
         var silos = new Dictionary<string, string>();
         var builder = new InProcessTestClusterBuilder((short)nodes.Length);
@@ -89,35 +79,23 @@ public sealed class HardwareCluster : IAsyncDisposable
                 }
             }
 
-            var device = devices[node];
-            foreach (var store in new[] { StorageNames.Hardware, StorageNames.ControlPlane })
-            {
-                if (azureStorage is null)
-                {
-                    silo.AddMemoryGrainStorage(store);
-                }
-                else
-                {
-                    silo.AddAzureTableGrainStorage(store, o => o.TableServiceClient = new TableServiceClient(azureStorage));
-                }
-            }
-
+            // The product's own wiring: its stores, its grains and directors, and the node side (simulated backend, agent).
+            var nodeOptions = NodeOptionsFor(node, nodes.Single(n => n.Node == node).Gpus, nodes.Single(n => n.Node == node).Platform, deviceDelay,
+                deviceStateDirectory is null ? null : Path.Combine(deviceStateDirectory, $"{node}.json"));
+            silo.AddGpuSharingStorage(azureStorage);
             silo.AddGpuSharing(SiloRole.All, node);
+            silo.Services.AddSingleton(Options.Create(nodeOptions));
+            silo.Services.AddGpuNode(nodeOptions);
             if (Environment.GetEnvironmentVariable("GPU_SHARING_TEST_LOG") is { Length: > 0 } log)
             {
                 silo.Services.AddLogging(b => b.AddProvider(new FileLoggerProvider(log)));
             }
 
-            silo.Services.AddSingleton(device);
-            silo.Services.AddSingleton<IGpuNodeBackend>(device);
-            silo.Services.AddSingleton(Options.Create(NodeOptionsFor(node, string.Empty, string.Empty, deviceDelay, null)));
-            silo.Services.AddSingleton<NodeAgentStatus>();
-            silo.Services.AddHostedService<NodeAgent>();
             configure?.Invoke(silo.Services);
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
-        var hardware = new HardwareCluster(cluster, devices, silos);
+        var hardware = new HardwareCluster(cluster, silos);
         foreach (var (node, _, _) in nodes)
         {
             await hardware.WaitAsync(node, v => v.Gpus.Count == expected[node] && v.Gpus.All(g => g.State != GpuState.Unreachable), TimeSpan.FromSeconds(30));
@@ -129,7 +107,8 @@ public sealed class HardwareCluster : IAsyncDisposable
     public static Task<HardwareCluster> StartAsync(params (string Node, string Gpus)[] nodes) =>
         StartAsync([.. nodes.Select(n => (n.Node, n.Gpus, "Linux Baremetal"))]);
 
-    public SimulatedGpuNode Device(string node) => _devices[node];
+    /// <summary>The simulated device of <paramref name="node"/>, as its silo resolved it.</summary>
+    public SimulatedGpuNode Device(string node) => SiloOf(node).SiloHost.Services.GetRequiredService<SimulatedGpuNode>();
 
     /// <summary>The silo that serves <paramref name="node"/>.</summary>
     public InProcessSiloHandle SiloOf(string node)

@@ -40,7 +40,7 @@ public sealed partial class PlacementGrain
             affected.Add(assignment.Deployment);
             if (reshaped.Contains(Gpu(assignment.Node, assignment.Gpu)) || renoded.Contains(assignment.Node) || !MatchesDevice(assignment))
             {
-                Job(assignment).Waiting.Add(assignment);
+                _jobs.For(assignment, time.GetUtcNow()).Waiting.Add(assignment);
             }
             else if (await ReserveAsync(assignment, cancellationToken) is { } refusal)
             {
@@ -134,7 +134,7 @@ public sealed partial class PlacementGrain
     /// </summary>
     private async Task WithdrawAsync(string deployment, IReadOnlyList<UnplacedReplicaInfo> why, CancellationToken cancellationToken)
     {
-        foreach (var job in _jobs)
+        foreach (var job in _jobs.All)
         {
             job.Waiting.RemoveAll(w => w.Deployment == deployment);
         }

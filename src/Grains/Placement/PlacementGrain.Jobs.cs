@@ -1,32 +1,17 @@
 using GpuSharing.Grains.Interfaces.Gpus;
-using GpuSharing.Grains.Interfaces.Hardware;
 using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Interfaces.Nodes;
-using GpuSharing.Grains.Planning.Placement;
 using Microsoft.Extensions.Logging;
 
 namespace GpuSharing.Grains.Placement;
 
-/// <summary>Repartition jobs: GPUs to be repartitioned before the replicas waiting for them are reserved.</summary>
+/// <summary>Repartition jobs (<see cref="RepartitionJobs"/> decides; this part calls the node and reserves).</summary>
 public sealed partial class PlacementGrain
 {
-    private RepartitionJob Job(ReplicaAssignment assignment)
-    {
-        var target = new PartitionLayout(assignment.ComputeMode, assignment.MemoryMode);
-        var job = _jobs.FirstOrDefault(j => j.Node == assignment.Node && j.Gpu == assignment.Gpu);
-        if (job is null)
-        {
-            job = new RepartitionJob(assignment.Node, assignment.Gpu, target, time.GetUtcNow());
-            _jobs.Add(job);
-        }
-
-        return job;
-    }
-
     /// <summary>Starts jobs (one node-wide change per node at a time) and finishes those whose operation ended.</summary>
     private async Task AdvanceJobsAsync(CancellationToken cancellationToken)
     {
-        foreach (var job in _jobs.ToList())
+        foreach (var job in _jobs.All.ToList())
         {
             try
             {
@@ -49,59 +34,25 @@ public sealed partial class PlacementGrain
     {
         var node = GrainFactory.GetGrain<INodeGrain>(job.Node);
         var gpu = await node.GetGpuAsync(job.Gpu);
-        if (gpu is null || time.GetUtcNow() - job.CreatedAt > JobTimeout)
+        var (step, reason) = _jobs.Next(job, gpu, time.GetUtcNow());
+        if (step == RepartitionJobStep.Request)
         {
-            await FailAsync(job, gpu is null ? "the GPU disappeared" : "the repartition did not finish in time", cancellationToken);
-            return;
-        }
-
-        if (job.OperationId is null)
-        {
-            if (gpu.ComputeMode == job.Target.ComputeMode && gpu.MemoryMode == job.Target.MemoryMode && gpu.State == GpuState.Ready)
-            {
-                await CompleteAsync(job, gpu, cancellationToken);
-                return;
-            }
-
-            if (gpu.State is GpuState.Unreachable || _jobs.Any(other => other != job && other.Node == job.Node && other.NodeWide && other.OperationId is not null))
-            {
-                return; // wait for the node, or for the node-wide change already under way
-            }
-
             var decision = await node.RequestPartitioningAsync(job.Gpu, new PartitioningRequest(job.Target.ComputeMode, job.Target.MemoryMode), cancellationToken);
-            switch (decision.Outcome)
+            (step, reason) = _jobs.Accept(job, decision);
+            if (decision.Outcome == PartitioningOutcome.Accepted)
             {
-                case PartitioningOutcome.Accepted:
-                    job.OperationId = decision.Operation!.Id;
-                    job.NodeWide = decision.Operation.Scope == OperationScope.Node;
-                    LogJobStarted(logger, job.Node, job.Gpu, job.Target.ToString(), job.OperationId);
-                    break;
-                case PartitioningOutcome.Busy when decision.Blockers.All(b => b.Kind == BlockerKind.Operation):
-                    break; // another reconfiguration runs on the node: try again on the next tick
-                default:
-                    await FailAsync(job, decision.Reason ?? decision.Outcome.ToString(), cancellationToken);
-                    break;
+                LogJobStarted(logger, job.Node, job.Gpu, job.Target.ToString(), job.OperationId!);
             }
-
-            return;
         }
 
-        if (gpu.Operation?.Id != job.OperationId || gpu.Operation.IsRunning)
+        switch (step)
         {
-            return;
-        }
-
-        if (gpu.Operation.Status == OperationStatus.Succeeded && gpu.ComputeMode == job.Target.ComputeMode)
-        {
-            await CompleteAsync(job, gpu, cancellationToken);
-        }
-        else if (gpu.Operation.Status == OperationStatus.Succeeded)
-        {
-            job.OperationId = null; // the node-wide change is done; this GPU still needs its own compute mode
-        }
-        else
-        {
-            await FailAsync(job, $"the repartition {gpu.Operation.Status}: {gpu.Operation.Error}", cancellationToken);
+            case RepartitionJobStep.Complete:
+                await CompleteAsync(job, gpu!, cancellationToken);
+                break;
+            case RepartitionJobStep.Fail:
+                await FailAsync(job, reason!, cancellationToken);
+                break;
         }
     }
 
@@ -144,8 +95,6 @@ public sealed partial class PlacementGrain
 
         return Task.CompletedTask;
     }
-
-    // After a release there is room: deployments still waiting try again, highest priority first.
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Repartitioning {Node}/{Gpu} to {Target} (operation {Operation})")]
     private static partial void LogJobStarted(ILogger logger, string node, int gpu, string target, string operation);

@@ -148,7 +148,7 @@ public sealed partial class PlacementGrain
 
     private async Task ReleaseReservationAsync(ReplicaAssignment removed, CancellationToken cancellationToken)
     {
-        foreach (var job in _jobs)
+        foreach (var job in _jobs.All)
         {
             job.Waiting.RemoveAll(w => w.Deployment == removed.Deployment && w.Replica == removed.Replica);
         }

@@ -34,7 +34,7 @@ public sealed partial class PlacementGrain(TimeProvider time, IOptions<Placement
     private readonly Dictionary<string, PlacementRequest> _requests = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<UnplacedReplicaInfo>> _unplaced = new(StringComparer.Ordinal);
     private readonly Dictionary<string, GpuView> _gpus = new(StringComparer.Ordinal);
-    private readonly List<RepartitionJob> _jobs = [];
+    private readonly RepartitionJobs _jobs = new(JobTimeout);
     private readonly List<PendingRelease> _pendingReleases = [];
 
     // Deployments a partition refused recently: they wait (longer after each refusal) instead of retrying a stale choice.
@@ -104,7 +104,7 @@ public sealed partial class PlacementGrain(TimeProvider time, IOptions<Placement
         _unplaced.Remove(deployment);
         _revisions.Remove(deployment);
         _backoff.Remove(deployment);
-        foreach (var job in _jobs)
+        foreach (var job in _jobs.All)
         {
             job.Waiting.RemoveAll(w => w.Deployment == deployment);
         }
@@ -127,7 +127,7 @@ public sealed partial class PlacementGrain(TimeProvider time, IOptions<Placement
 
     private PlacementUpdate Update(string deployment, string? preemptedBy = null)
     {
-        var waiting = _jobs.SelectMany(j => j.Waiting.Where(w => w.Deployment == deployment).Select(w => (Job: j, Assignment: w))).ToList();
+        var waiting = _jobs.All.SelectMany(j => j.Waiting.Where(w => w.Deployment == deployment).Select(w => (Job: j, Assignment: w))).ToList();
         var waitingReplicas = waiting.Select(w => w.Assignment.Replica).ToHashSet();
         var unplaced = _unplaced.GetValueOrDefault(deployment) ?? [];
         var unplacedReplicas = unplaced.Select(u => u.Replica).ToHashSet();

@@ -1,3 +1,5 @@
+using Azure.Data.Tables;
+using GpuSharing.Grains;
 using GpuSharing.Grains.Activation;
 using GpuSharing.Grains.Nodes;
 using GpuSharing.Silo.Activation;
@@ -32,6 +34,27 @@ public static class SiloBuilderExtensions
         // Grain state as plain JSON (no assembly-qualified type names), so that state survives type moves and can be read in the table.
         silo.UseSystemTextJsonGrainStorageSerializer();
         silo.AddDashboard(o => o.HideTrace = true);
+        return silo;
+    }
+
+    /// <summary>
+    /// The two grain stores (hardware, control plane): Azure Table storage when a connection string is given (state
+    /// that outlives a silo), memory otherwise (state that lives and dies with the silo).
+    /// </summary>
+    public static ISiloBuilder AddGpuSharingStorage(this ISiloBuilder silo, string? azureTableConnectionString)
+    {
+        foreach (var name in new[] { StorageNames.Hardware, StorageNames.ControlPlane })
+        {
+            if (azureTableConnectionString is null)
+            {
+                silo.AddMemoryGrainStorage(name);
+            }
+            else
+            {
+                silo.AddAzureTableGrainStorage(name, o => o.TableServiceClient = new TableServiceClient(azureTableConnectionString));
+            }
+        }
+
         return silo;
     }
 }

@@ -2,7 +2,6 @@ using System.ComponentModel.DataAnnotations;
 using System.Net;
 using Azure.Data.Tables;
 using GpuSharing.ClusterSecurity;
-using GpuSharing.Grains;
 using GpuSharing.Grains.Hardware;
 using GpuSharing.Grains.Hardware.AmdSmi;
 using GpuSharing.Grains.Placement;
@@ -49,7 +48,7 @@ public static class SiloHostBuilderExtensions
                 o.ServiceId = cluster.ServiceId;
             });
             ConfigureClustering(silo, host, cluster);
-            ConfigureStorage(silo, cluster);
+            silo.AddGpuSharingStorage(cluster.UsesAzureStorage ? cluster.AzureStorageConnectionString : null);
             silo.UseClusterTls(builder.Configuration);
             silo.AddGpuSharing(host.Role, host.HostsNode ? node.Name : null);
             if (host.FastFailureDetection)
@@ -82,21 +81,6 @@ public static class SiloHostBuilderExtensions
         {
             var primary = host.PrimarySiloPort is { } port ? new IPEndPoint(IPAddress.Loopback, port) : null;
             silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort, primary, cluster.ServiceId, cluster.ClusterId);
-        }
-    }
-
-    private static void ConfigureStorage(ISiloBuilder silo, GpuSharingClusterOptions cluster)
-    {
-        foreach (var name in new[] { StorageNames.Hardware, StorageNames.ControlPlane })
-        {
-            if (cluster.UsesAzureStorage)
-            {
-                silo.AddAzureTableGrainStorage(name, o => o.TableServiceClient = new TableServiceClient(cluster.AzureStorageConnectionString));
-            }
-            else
-            {
-                silo.AddMemoryGrainStorage(name);
-            }
         }
     }
 
