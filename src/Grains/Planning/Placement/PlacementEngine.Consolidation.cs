@@ -118,7 +118,7 @@ public sealed partial class PlacementEngine
                 _collector.Preemptions.Add(new PreemptionDecision(r.Deployment, r.Replica, r.Priority, _nodes[gpu.Node].Name, gpu.Index, done.Reason));
                 if (_deployments.TryGetValue(r.Deployment, out var slot))
                 {
-                    _collector.Unplaced.Add(new UnplacedReplica(r.Deployment, r.Replica, Explain(slot, r.Replica)));
+                    _collector.Unplaced.Add(new UnplacedReplica(r.Deployment, r.Replica, _explainer.Explain(slot, r.Replica, _collector.Explanations)));
                 }
             }
         }

@@ -25,9 +25,8 @@ namespace GpuSharing.Grains.Planning.Placement;
 /// </summary>
 public sealed partial class PlacementEngine
 {
-    private const int MaxExplainedGpus = 64;
     private static readonly ComputeMode[] Modes = [ComputeMode.SPX, ComputeMode.DPX, ComputeMode.QPX, ComputeMode.CPX];
-    private static readonly int[] Spans = [1, 2, 4, 8];
+    internal static readonly int[] Spans = [1, 2, 4, 8];
 
     private readonly SizingOptions _sizing;
     private readonly List<GpuFamily> _families = [];
@@ -38,6 +37,7 @@ public sealed partial class PlacementEngine
     private readonly Dictionary<int, ModeIndex> _modeIndexes = [];
     private readonly Dictionary<int, SortedSet<(int Rank, int Gpu)>> _empty = [];
     private DecisionCollector _collector = new();
+    private readonly PlacementExplainer _explainer;
 
     private readonly bool _allowRepartition;
 
@@ -46,6 +46,7 @@ public sealed partial class PlacementEngine
     {
         _sizing = sizing ?? SizingOptions.Default;
         _allowRepartition = allowRepartition;
+        _explainer = new PlacementExplainer(_sizing, _families, _familyDeviceBytes, _nodes, _gpus);
         foreach (var node in fleet.Nodes.OrderBy(n => n.Name, StringComparer.Ordinal))
         {
             var nodeSlot = new NodeSlot(_nodes.Count, node.Name, node.MemoryMode, node.Reachable);
@@ -251,7 +252,7 @@ public sealed partial class PlacementEngine
 
         if (!placed && !InTrial)
         {
-            _collector.Unplaced.Add(new UnplacedReplica(demand.Deployment, replica, Explain(slot, replica)));
+            _collector.Unplaced.Add(new UnplacedReplica(demand.Deployment, replica, _explainer.Explain(slot, replica, _collector.Explanations)));
         }
 
         return placed;

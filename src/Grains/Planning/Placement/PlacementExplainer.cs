@@ -1,15 +1,35 @@
 using System.Globalization;
+using GpuSharing.Grains.Hardware.Catalog;
 using GpuSharing.Grains.Interfaces.Models;
+using GpuSharing.Grains.Planning.Sizing;
 
 namespace GpuSharing.Grains.Planning.Placement;
 
-/// <summary>Why a replica fits no GPU, per GPU.</summary>
-public sealed partial class PlacementEngine
+/// <summary>
+/// Why a replica fits no GPU, per GPU: the summary line, the count of GPUs per reason and the first GPUs' reasons in
+/// words. Reads the engine's slots as they are at the moment of the decision; changes nothing.
+/// </summary>
+internal sealed class PlacementExplainer(
+    SizingOptions sizing,
+    IReadOnlyList<GpuFamily> families,
+    IReadOnlyList<long> familyDeviceBytes,
+    IReadOnlyList<NodeSlot> nodes,
+    IReadOnlyList<GpuSlot> gpus)
 {
-    private PlacementExplanation Explain(DeploymentSlot slot, int replica)
+    /// <summary>GPUs explained one by one; beyond them, only the counts per reason (a fleet of thousands stays readable).</summary>
+    public const int MaxExplainedGpus = 64;
+
+    private readonly SizingOptions _sizing = sizing;
+    private readonly IReadOnlyList<GpuFamily> _families = families;
+    private readonly IReadOnlyList<long> _familyDeviceBytes = familyDeviceBytes;
+    private readonly IReadOnlyList<NodeSlot> _nodes = nodes;
+    private readonly IReadOnlyList<GpuSlot> _gpus = gpus;
+
+    /// <summary>The explanation for <paramref name="replica"/>; one per deployment and decision (<paramref name="cache"/>), as the reasons do not depend on the replica.</summary>
+    public PlacementExplanation Explain(DeploymentSlot slot, int replica, Dictionary<string, PlacementExplanation> cache)
     {
         var demand = slot.Demand!;
-        if (_collector.Explanations.TryGetValue(demand.Deployment, out var cached))
+        if (cache.TryGetValue(demand.Deployment, out var cached))
         {
             return cached with { Summary = Summarize(demand, replica, cached.Counts) };
         }
@@ -22,7 +42,7 @@ public sealed partial class PlacementEngine
             foreach (var mode in _families[f].ComputeModes)
             {
                 var usable = _sizing.Usable(_familyDeviceBytes[f] / (int)mode);
-                foreach (var span in Spans)
+                foreach (var span in PlacementEngine.Spans)
                 {
                     if (span <= (int)mode && span <= demand.MaxTensorParallel)
                     {
@@ -46,7 +66,7 @@ public sealed partial class PlacementEngine
         }
 
         var explanation = new PlacementExplanation(Summarize(demand, replica, counts), counts, rejections, _gpus.Count, FitsNoGpu: !familyFits.Contains(true));
-        _collector.Explanations[demand.Deployment] = explanation;
+        cache[demand.Deployment] = explanation;
         return explanation;
     }
 
@@ -99,7 +119,7 @@ public sealed partial class PlacementEngine
         }
 
         var fitsLayout = false;
-        foreach (var span in Spans)
+        foreach (var span in PlacementEngine.Spans)
         {
             fitsLayout |= span <= gpu.Parts && span <= demand.MaxTensorParallel && demand.Size.Fit(gpu.Usable, span) is not null;
         }
