@@ -23,20 +23,21 @@ public sealed partial class GpuGrain
             return PartitioningDecision.Rejected(PartitioningOutcome.Unsupported, $"GPU {_node}/{_index} cannot be partitioned: {Saved.StateReason ?? "it was not discovered"}.");
         }
 
-        if (IsRunning)
+        // What can never succeed is refused as such, busy or not.
+        var memory = request.MemoryMode ?? device.MemoryMode ?? MemoryMode.NPS1;
+        if (PartitioningRules.ExplainInvalid(device.Capabilities, device.Model, request.ComputeMode, memory) is { } reason)
         {
-            return PartitioningDecision.Rejected(PartitioningOutcome.Busy, $"GPU {_node}/{_index} is already being reconfigured (operation {Saved.Operation!.Id}).", [new Blocker(BlockerKind.Operation, $"operation {Saved.Operation.Id}")]);
+            return PartitioningDecision.Rejected(PartitioningOutcome.InvalidCombination, reason, null, device.Capabilities.Source);
         }
 
-        var memory = request.MemoryMode ?? device.MemoryMode ?? MemoryMode.NPS1;
         if (memory != device.MemoryMode)
         {
             return PartitioningDecision.Rejected(PartitioningOutcome.InvalidCombination, $"The node is in {device.MemoryMode}; a memory-mode change is a node-wide operation.");
         }
 
-        if (PartitioningRules.ExplainInvalid(device.Capabilities, device.Model, request.ComputeMode, memory) is { } reason)
+        if (IsRunning)
         {
-            return PartitioningDecision.Rejected(PartitioningOutcome.InvalidCombination, reason, null, device.Capabilities.Source);
+            return PartitioningDecision.Rejected(PartitioningOutcome.Busy, $"GPU {_node}/{_index} is already being reconfigured (operation {Saved.Operation!.Id}).", [new Blocker(BlockerKind.Operation, $"operation {Saved.Operation.Id}")]);
         }
 
         var blockers = await DrainAsync(operationId, cancellationToken);

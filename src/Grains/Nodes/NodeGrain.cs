@@ -174,16 +174,18 @@ public sealed partial class NodeGrain(
             return PartitioningDecision.Rejected(PartitioningOutcome.Unsupported, gpu.StateReason ?? $"GPU {gpuIndex} cannot be partitioned.");
         }
 
+        // A request is validated once, by whoever owns the change: the GPU grain checks a compute change against the
+        // device it reads; the node checks a memory change, which is its own (node-wide) operation.
         var memory = request.MemoryMode ?? gpu.MemoryMode ?? State.MemoryMode ?? MemoryMode.NPS1;
-        if (Gpus.PartitioningRules.ExplainInvalid(gpu.Capabilities, gpu.Model, request.ComputeMode, memory) is { } reason)
-        {
-            return PartitioningDecision.Rejected(PartitioningOutcome.InvalidCombination, reason, null, gpu.Capabilities.Source);
-        }
-
         var operationId = NewOperationId(gpuIndex);
         if (memory == (gpu.MemoryMode ?? State.MemoryMode))
         {
             return await Gpu(gpuIndex).StartComputeChangeAsync(operationId, request with { MemoryMode = memory }, cancellationToken);
+        }
+
+        if (Gpus.PartitioningRules.ExplainInvalid(gpu.Capabilities, gpu.Model, request.ComputeMode, memory) is { } reason)
+        {
+            return PartitioningDecision.Rejected(PartitioningOutcome.InvalidCombination, reason, null, gpu.Capabilities.Source);
         }
 
         return await StartMemoryChangeAsync(operationId, gpuIndex, new PartitionLayout(request.ComputeMode, memory), cancellationToken);
