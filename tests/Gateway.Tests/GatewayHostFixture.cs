@@ -1,4 +1,4 @@
-using GpuSharing.Gateway.Hosting;
+using GpuSharing.Gateway.Configuration;
 using GpuSharing.Grains.Hardware.Simulation;
 using GpuSharing.Silo.Hosting;
 using Microsoft.AspNetCore.Builder;

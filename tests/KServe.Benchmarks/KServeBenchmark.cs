@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using GpuSharing.Fakes.Kubernetes;
 using GpuSharing.Gateway.Apis;
-using GpuSharing.Gateway.Hosting;
+using GpuSharing.Gateway.Configuration;
 using GpuSharing.Gateway.KServe;
 using GpuSharing.Gateway.Security;
 using GpuSharing.Grains.Interfaces.Fleet;

@@ -1,11 +1,11 @@
-using GpuSharing.Gateway.Hosting;
-using Microsoft.Extensions.Options;
+using GpuSharing.Gateway.Configuration;
 using GpuSharing.Gateway.Contracts;
 using GpuSharing.Gateway.Http;
 using GpuSharing.Gateway.Security;
 using GpuSharing.Grains.Interfaces.Fleet;
 using GpuSharing.Grains.Interfaces.Models;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace GpuSharing.Gateway.Apis;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using GpuSharing.Gateway.Configuration;
 using GpuSharing.Gateway.Contracts;
-using GpuSharing.Gateway.Hosting;
 using GpuSharing.Gateway.Http;
 using GpuSharing.Gateway.Security;
 using GpuSharing.Grains.Interfaces.Placement;

@@ -15,6 +15,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using GatewayOptions = GpuSharing.Gateway.Configuration.GatewayOptions;
 
 namespace GpuSharing.Gateway.Hosting;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using GpuSharing.Gateway.Hosting;
+using GpuSharing.Gateway.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace GpuSharing.Gateway.Http;

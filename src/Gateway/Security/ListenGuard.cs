@@ -1,4 +1,4 @@
-using GpuSharing.Gateway.Hosting;
+using GpuSharing.Gateway.Configuration;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,4 @@
 using GpuSharing.Grains.Interfaces.Hardware;
-using GpuSharing.Grains.Interfaces.Partitions;
 
 namespace GpuSharing.Grains.Interfaces.Models;
 

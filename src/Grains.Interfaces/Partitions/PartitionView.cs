@@ -1,3 +1,4 @@
+using GpuSharing.Grains.Interfaces.Hardware;
 namespace GpuSharing.Grains.Interfaces.Partitions;
 
 /// <summary>A partition with its capacity and who holds what of it.</summary>

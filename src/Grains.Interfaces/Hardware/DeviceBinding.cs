@@ -1,4 +1,4 @@
-namespace GpuSharing.Grains.Interfaces.Partitions;
+namespace GpuSharing.Grains.Interfaces.Hardware;
 
 /// <summary>
 /// What a workload needs to run on a partition: the logical device index (HIP_VISIBLE_DEVICES / ROCR_VISIBLE_DEVICES,

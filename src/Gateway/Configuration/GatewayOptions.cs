@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace GpuSharing.Gateway.Hosting;
+namespace GpuSharing.Gateway.Configuration;
 
 /// <summary>The gateway's settings (<c>GpuSharing:Gateway</c>).</summary>
 public sealed class GatewayOptions : IValidatableObject
