@@ -5,19 +5,24 @@ using GpuSharing.Grains.Interfaces.Partitions;
 
 namespace GpuSharing.Grains.Tests;
 
-public sealed class ComputeModeChangeTests
+/// <summary>
+/// Compute-mode changes through the node and GPU grains. The first tests share one cluster, each on a GPU of its own
+/// (GPU 0: refusals that change nothing; 1: SPX → CPX; 2: a reservation; 3: a process; 4: a rollback; 5: a timeout);
+/// the rest need a cluster of their own.
+/// </summary>
+public sealed class ComputeModeChangeTests(SharedNodesFixture shared) : IClassFixture<SharedNodesFixture>
 {
     private const long GiB = 1L << 30;
 
     [Fact]
     public async Task Each_GPU_grain_runs_on_the_silo_of_its_node_and_reads_that_nodes_device()
     {
-        await using var cluster = await HardwareCluster.StartAsync(("node-a", "MI300X:2"), ("node-b", "MI355X:1"));
+        var cluster = shared.Cluster;
 
         var a = await cluster.Node("node-a").GetAsync();
         var b = await cluster.Node("node-b").GetAsync();
 
-        Assert.Equal(["MI300X", "MI300X"], a.Gpus.Select(g => g.Model));
+        Assert.Equal(Enumerable.Repeat("MI300X", 8), a.Gpus.Select(g => g.Model));
         Assert.Equal("MI355X", Assert.Single(b.Gpus).Model);
         Assert.True(a.Reachable && b.Reachable);
         Assert.Equal((288 * GiB, 256), (b.Gpus[0].VramBytes, b.Gpus[0].ComputeUnits));
@@ -27,7 +32,7 @@ public sealed class ComputeModeChangeTests
     [Fact]
     public async Task SPX_to_CPX_runs_the_state_machine_and_verifies_eight_24_GiB_partitions()
     {
-        await using var cluster = await HardwareCluster.StartAsync(("node-a", "MI300X:2"));
+        var cluster = shared.Cluster;
 
         var decision = await cluster.RequestAsync("node-a", 1, ComputeMode.CPX);
         var gpu = await cluster.WaitForOperationAsync("node-a", 1, decision.Operation!.Id);
@@ -46,7 +51,7 @@ public sealed class ComputeModeChangeTests
     [Fact]
     public async Task An_invalid_combination_is_refused_with_the_devices_reason()
     {
-        await using var cluster = await HardwareCluster.StartAsync(("node-a", "MI300X:1"), ("node-b", "MI355X:1"));
+        var cluster = shared.Cluster;
 
         var spxNps4 = await cluster.RequestAsync("node-a", 0, ComputeMode.SPX, MemoryMode.NPS4);
         var qpxNps1 = await cluster.RequestAsync("node-b", 0, ComputeMode.QPX, MemoryMode.NPS1);
@@ -65,40 +70,40 @@ public sealed class ComputeModeChangeTests
     [Fact]
     public async Task A_GPU_with_reservations_is_not_repartitioned_and_stays_open_for_reservations()
     {
-        await using var cluster = await HardwareCluster.StartAsync(("node-a", "MI300X:1"));
-        var reserved = await cluster.Partition("node-a", 0, 0).ReserveAsync(new PartitionReservation("team-a/llama", 40 * GiB), TestContext.Current.CancellationToken);
+        var cluster = shared.Cluster;
+        var reserved = await cluster.Partition("node-a", 2, 0).ReserveAsync(new PartitionReservation("team-a/llama", 40 * GiB), TestContext.Current.CancellationToken);
 
-        var decision = await cluster.RequestAsync("node-a", 0, ComputeMode.CPX);
+        var decision = await cluster.RequestAsync("node-a", 2, ComputeMode.CPX);
 
         Assert.True(reserved.Succeeded);
         Assert.Equal(PartitioningOutcome.Busy, decision.Outcome);
-        Assert.Equal(new Blocker(BlockerKind.Reservation, $"GPU 0 partition 0: team-a/llama ({40 * GiB} bytes)"), Assert.Single(decision.Blockers));
-        var partition = await cluster.Partition("node-a", 0, 0).GetAsync();
+        Assert.Equal(new Blocker(BlockerKind.Reservation, $"GPU 2 partition 0: team-a/llama ({40 * GiB} bytes)"), Assert.Single(decision.Blockers));
+        var partition = await cluster.Partition("node-a", 2, 0).GetAsync();
         Assert.True(partition.AcceptsReservations);
         Assert.Equal(40 * GiB, partition.ReservedBytes);
-        Assert.Equal(ComputeMode.SPX, (await cluster.Node("node-a").GetGpuAsync(0))!.ComputeMode);
+        Assert.Equal(ComputeMode.SPX, (await cluster.Node("node-a").GetGpuAsync(2))!.ComputeMode);
     }
 
     [Fact]
     public async Task A_process_on_the_GPU_blocks_the_change_with_its_pid()
     {
-        await using var cluster = await HardwareCluster.StartAsync(("node-a", "MI300X:1"));
-        cluster.Device("node-a").StartProcess(0, 4242, "vllm", 10 * GiB);
+        var cluster = shared.Cluster;
+        cluster.Device("node-a").StartProcess(3, 4242, "vllm", 10 * GiB);
 
-        var decision = await cluster.RequestAsync("node-a", 0, ComputeMode.DPX);
+        var decision = await cluster.RequestAsync("node-a", 3, ComputeMode.DPX);
 
         Assert.Equal(PartitioningOutcome.Busy, decision.Outcome);
-        Assert.Equal(new Blocker(BlockerKind.Process, "GPU 0: process 4242 (vllm)"), Assert.Single(decision.Blockers));
+        Assert.Equal(new Blocker(BlockerKind.Process, "GPU 3: process 4242 (vllm)"), Assert.Single(decision.Blockers));
     }
 
     [Fact]
     public async Task A_failed_set_rolls_back_to_the_previous_verified_mode()
     {
-        await using var cluster = await HardwareCluster.StartAsync(("node-a", "MI300X:1"));
-        cluster.Device("node-a").Faults.Inject(new SimulatedFault(SimulatedOperation.SetCompute, DeviceErrorKind.Busy));
+        var cluster = shared.Cluster;
+        cluster.Device("node-a").Faults.Inject(new SimulatedFault(SimulatedOperation.SetCompute, DeviceErrorKind.Busy, GpuIndex: 4));
 
-        var decision = await cluster.RequestAsync("node-a", 0, ComputeMode.QPX);
-        var gpu = await cluster.WaitForOperationAsync("node-a", 0, decision.Operation!.Id);
+        var decision = await cluster.RequestAsync("node-a", 4, ComputeMode.QPX);
+        var gpu = await cluster.WaitForOperationAsync("node-a", 4, decision.Operation!.Id);
 
         Assert.Equal((GpuState.Ready, ComputeMode.SPX), (gpu.State, gpu.ComputeMode!.Value));
         Assert.Equal(OperationStatus.RolledBack, gpu.Operation!.Status);
@@ -110,23 +115,23 @@ public sealed class ComputeModeChangeTests
     [Fact]
     public async Task A_timeout_leaves_the_GPU_Degraded_and_closed_until_a_new_request_verifies_it()
     {
-        await using var cluster = await HardwareCluster.StartAsync(("node-a", "MI300X:1"));
-        cluster.Device("node-a").Faults.Inject(new SimulatedFault(SimulatedOperation.SetCompute, DeviceErrorKind.Timeout, ApplyFirst: true));
+        var cluster = shared.Cluster;
+        cluster.Device("node-a").Faults.Inject(new SimulatedFault(SimulatedOperation.SetCompute, DeviceErrorKind.Timeout, ApplyFirst: true, GpuIndex: 5));
 
-        var decision = await cluster.RequestAsync("node-a", 0, ComputeMode.DPX);
-        var degraded = await cluster.WaitForOperationAsync("node-a", 0, decision.Operation!.Id);
-        var refused = await cluster.Partition("node-a", 0, 0).ReserveAsync(new PartitionReservation("team-a/x", GiB), TestContext.Current.CancellationToken);
+        var decision = await cluster.RequestAsync("node-a", 5, ComputeMode.DPX);
+        var degraded = await cluster.WaitForOperationAsync("node-a", 5, decision.Operation!.Id);
+        var refused = await cluster.Partition("node-a", 5, 0).ReserveAsync(new PartitionReservation("team-a/x", GiB), TestContext.Current.CancellationToken);
 
         Assert.Equal(GpuState.Degraded, degraded.State);
         Assert.Equal((OperationStatus.Degraded, DeviceErrorKind.Timeout), (degraded.Operation!.Status, degraded.Operation.Error!.Kind));
         Assert.DoesNotContain(degraded.Operation.Steps, s => s.State == GpuState.Ready);
         Assert.Equal(ReservationOutcome.Frozen, refused.Outcome);
 
-        var retry = await cluster.RequestAsync("node-a", 0, ComputeMode.DPX);
-        var recovered = await cluster.WaitForOperationAsync("node-a", 0, retry.Operation!.Id);
+        var retry = await cluster.RequestAsync("node-a", 5, ComputeMode.DPX);
+        var recovered = await cluster.WaitForOperationAsync("node-a", 5, retry.Operation!.Id);
         Assert.Equal((GpuState.Ready, ComputeMode.DPX, OperationStatus.Succeeded), (recovered.State, recovered.ComputeMode!.Value, recovered.Operation!.Status));
         Assert.Equal(2, recovered.Partitions.Count);
-        Assert.True((await cluster.Partition("node-a", 0, 1).ReserveAsync(new PartitionReservation("team-a/x", GiB), TestContext.Current.CancellationToken)).Succeeded);
+        Assert.True((await cluster.Partition("node-a", 5, 1).ReserveAsync(new PartitionReservation("team-a/x", GiB), TestContext.Current.CancellationToken)).Succeeded);
     }
 
     [Fact]
