@@ -4,6 +4,7 @@
 # Usage: ./run.sh [start|stop|status] [--no-build]
 # Settings (environment):
 #   GPUS=MI300X:2          simulated GPUs of the node          NODE=local          the node's name
+#   RUNTIME=simulated      what serves placed replicas: simulated (a SIMULATED inference server each) or none
 #   GATEWAY_PORT=5080      the gateway's HTTP port              SILO_HTTP_PORT=5090 the silo's HTTP port (health)
 #   SILO_PORT=11111        Orleans silo-to-silo port           SILO_GATEWAY_PORT=30000  Orleans port the gateway dials
 #   AZURITE_BLOB_PORT=10000  AZURITE_QUEUE_PORT=10001  AZURITE_TABLE_PORT=10002
@@ -15,6 +16,7 @@ cd "$(dirname "$0")"
 RUN_DIR=${RUN_DIR:-.run}
 GPUS=${GPUS:-MI300X:2}
 NODE=${NODE:-local}
+RUNTIME=${RUNTIME:-simulated}
 GATEWAY_PORT=${GATEWAY_PORT:-5080}
 SILO_HTTP_PORT=${SILO_HTTP_PORT:-5090}
 SILO_PORT=${SILO_PORT:-11111}
@@ -115,7 +117,7 @@ start() {
   command -v node >/dev/null && command -v npm >/dev/null || fail "Node.js and npm are required (for Azurite)"
   command -v curl >/dev/null || fail "curl is required"
 
-  local silo_settings="GPUS=$GPUS NODE=$NODE SILO_PORT=$SILO_PORT SILO_GATEWAY_PORT=$SILO_GATEWAY_PORT SILO_HTTP_PORT=$SILO_HTTP_PORT AZURITE_TABLE_PORT=$AZURITE_TABLE_PORT"
+  local silo_settings="GPUS=$GPUS NODE=$NODE RUNTIME=$RUNTIME SILO_PORT=$SILO_PORT SILO_GATEWAY_PORT=$SILO_GATEWAY_PORT SILO_HTTP_PORT=$SILO_HTTP_PORT AZURITE_TABLE_PORT=$AZURITE_TABLE_PORT"
   local gateway_settings="GATEWAY_PORT=$GATEWAY_PORT SILO_GATEWAY_PORT=$SILO_GATEWAY_PORT"
   alive silo && require_same_settings silo "$silo_settings"
   alive gateway && require_same_settings gateway "$gateway_settings"
@@ -174,6 +176,7 @@ start() {
     GpuSharing__Node__Backend=simulated \
     GpuSharing__Node__SimulatedGpus="$GPUS" \
     GpuSharing__Node__SimulatedStateFile="$RUN_DIR/simulated-$NODE.json" \
+    GpuSharing__Node__Runtime="$RUNTIME" \
       nohup dotnet "src/Silo/bin/$CONFIGURATION/net10.0/Silo.dll" --urls "http://127.0.0.1:$SILO_HTTP_PORT" >"$RUN_DIR/silo.log" 2>&1 &
     echo $! >"$RUN_DIR/silo.pid"
     echo "$silo_settings" >"$RUN_DIR/silo.settings"
@@ -200,6 +203,9 @@ The GPU sharing control plane is running: node '$NODE' with simulated $GPUS.
                    -H 'Content-Type: application/json' -d '{"computeMode":"CPX","memoryMode":"NPS4"}'
   A model     curl -X PUT http://127.0.0.1:$GATEWAY_PORT/api/v1/models/team-a/qwen \\
                    -H 'Content-Type: application/json' -d '{"model":"qwen2.5-7b"}'
+  Served      curl http://127.0.0.1:$GATEWAY_PORT/v1/models      (replicas served by: $RUNTIME)
+  Chat        curl -N http://127.0.0.1:$GATEWAY_PORT/v1/chat/completions -H 'Content-Type: application/json' \\
+                   -d '{"model":"team-a/qwen","stream":true,"messages":[{"role":"user","content":"Hello"}]}'
   OpenAPI     http://127.0.0.1:$GATEWAY_PORT/openapi/v1.json
   Dashboard   http://127.0.0.1:$GATEWAY_PORT/dashboard/
   Health      http://127.0.0.1:$GATEWAY_PORT/readyz   (silo: http://127.0.0.1:$SILO_HTTP_PORT/readyz)

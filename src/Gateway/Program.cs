@@ -12,4 +12,5 @@ app.MapNodeApi();
 app.MapModelApi();
 app.MapPlanApi();
 app.MapKServeApi();
+app.MapOpenAiApi();
 app.Run();

@@ -14,7 +14,7 @@ namespace GpuSharing.Gateway.Tests;
 /// The gateway's web host in this process (<see cref="WebApplicationFactory{TEntryPoint}"/>: its own Program, its
 /// pipeline, no socket), connected to a silo that also runs in this process with the product's own wiring
 /// (<see cref="SiloHostBuilderExtensions.AddGpuSharingSilo"/>: memory storage, localhost clustering, simulated
-/// MI300X GPUs). No processes: what the gateway does with a request, from the first byte to the grain and back.
+/// MI300X GPUs, a SIMULATED inference server per placed replica). No processes: what the gateway does with a request, from the first byte to the grain and back.
 /// </summary>
 public class GatewayHostFixture : IAsyncLifetime
 {
@@ -30,6 +30,9 @@ public class GatewayHostFixture : IAsyncLifetime
     protected GatewayHostFixture(Dictionary<string, string?> gatewaySettings) => _gatewaySettings = gatewaySettings;
 
     public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>The silo's grains, to call them as the product's own processes do (e.g. report endpoints to the directory).</summary>
+    public IGrainFactory Grains => _silo!.Services.GetRequiredService<IGrainFactory>();
 
     /// <summary>The silo's simulated device, to re-read what the hardware holds.</summary>
     public SimulatedGpuNode Device => _silo!.Services.GetRequiredService<SimulatedGpuNode>();
@@ -58,6 +61,7 @@ public class GatewayHostFixture : IAsyncLifetime
             ["GpuSharing:Node:Name"] = "node-1",
             ["GpuSharing:Node:Backend"] = "simulated",
             ["GpuSharing:Node:SimulatedGpus"] = "MI300X:2",
+            ["GpuSharing:Node:Runtime"] = "simulated",
         });
         silo.Logging.ClearProviders();
         silo.AddGpuSharingSilo();

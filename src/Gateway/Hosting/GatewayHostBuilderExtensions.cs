@@ -8,6 +8,8 @@ using GpuSharing.Gateway.Apis;
 using GpuSharing.Gateway.Http;
 using GpuSharing.Gateway.KServe;
 using GpuSharing.Gateway.Security;
+using GpuSharing.Gateway.Serving;
+using GpuSharing.Gateway.Configuration;
 using GpuSharing.Grains.Interfaces.Models;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -91,6 +93,12 @@ public static class GatewayHostBuilderExtensions
         builder.Services.AddSingleton<ListenGuard>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ListenGuard>());
         builder.Services.AddKServeWatcher();
+        builder.Services.AddOptions<ServingOptions>().BindConfiguration(ServingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHttpForwarder();
+        builder.Services.AddHttpClient(EndpointRefresher.HealthClient);
+        builder.Services.AddSingleton<ServingHttpClient>();
+        builder.Services.AddSingleton<ServingRoutes>();
+        builder.Services.AddHostedService<EndpointRefresher>();
         builder.Services
             .AddAuthentication(BearerTokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerTokenAuthenticationHandler>(BearerTokenAuthenticationHandler.SchemeName, null);

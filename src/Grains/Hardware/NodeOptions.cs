@@ -17,6 +17,14 @@ public sealed class NodeOptions
     [RegularExpression("^(simulated|amd-smi)$", ErrorMessage = "GpuSharing:Node:Backend must be 'simulated' or 'amd-smi'.")]
     public string Backend { get; set; } = "simulated";
 
+    /// <summary>
+    /// What serves the placed replicas of REST deployments on this node: <c>none</c> (KServe or something else runs
+    /// them), or <c>simulated</c> (a SIMULATED inference server per replica, in this process). <c>vllm</c> is part of
+    /// the contract and not available in this version.
+    /// </summary>
+    [RegularExpression("^(none|simulated)$", ErrorMessage = "GpuSharing:Node:Runtime must be 'none' or 'simulated' ('vllm' is not available in this version).")]
+    public string Runtime { get; set; } = "none";
+
     /// <summary>Simulated GPUs, e.g. <c>MI300X:2</c> or <c>MI300X:1,MI355X:1</c>.</summary>
     public string SimulatedGpus { get; set; } = "MI300X:2";
 

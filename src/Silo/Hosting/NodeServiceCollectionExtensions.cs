@@ -4,6 +4,7 @@ using GpuSharing.Grains.Hardware.Processes;
 using GpuSharing.Grains.Hardware.Simulation;
 using GpuSharing.Silo.Health;
 using GpuSharing.Silo.Nodes;
+using GpuSharing.Silo.Serving;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -25,6 +26,12 @@ public static class NodeServiceCollectionExtensions
         else
         {
             services.AddSingleton<IGpuNodeBackend, AmdSmiBackend>();
+        }
+
+        if (string.Equals(node.Runtime, "simulated", StringComparison.Ordinal))
+        {
+            services.AddSingleton<IReplicaRuntime, SimulatedReplicaRuntime>();
+            services.AddHostedService<ReplicaRuntimeManager>();
         }
 
         services.AddSingleton<NodeAgentStatus>();

@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using GpuSharing.Gateway.Apis;
+using GpuSharing.Grains.Interfaces.Fleet;
+using GpuSharing.Grains.Interfaces.Models;
+using GpuSharing.Grains.Interfaces.Serving;
+using GpuSharing.InferenceSimulator;
+
+namespace GpuSharing.Gateway.Tests.Serving;
+
+/// <summary>
+/// The OpenAI-compatible request path on the gateway's web host, over a silo that serves every placed replica with a
+/// SIMULATED inference server, and over simulated servers the tests start and report to the endpoint directory.
+/// </summary>
+public sealed class OpenAiRoutingTests(GatewayHostFixture fixture) : IClassFixture<GatewayHostFixture>
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_deployment_put_through_the_API_becomes_routable_and_a_chat_completion_streams_back()
+    {
+        var put = await fixture.Http.PutAsJsonAsync("/api/v1/models/serving/qwen", new { model = "qwen2.5-0.5b", priority = "high" }, Cancellation);
+        await UntilListedAsync("serving/qwen");
+
+        var events = await StreamAsync("/v1/chat/completions", new { model = "serving/qwen", stream = true, max_tokens = 4, messages = new[] { new { role = "user", content = "Hello" } } });
+        var whole = await fixture.Http.PostAsJsonAsync("/v1/completions", new { model = "serving/qwen", prompt = "Hello", max_tokens = 3 }, Cancellation);
+        var completion = JsonNode.Parse(await whole.Content.ReadAsStringAsync(Cancellation))!;
+
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        Assert.Equal(5, events.Count);
+        Assert.Equal("[DONE]", events[^1]);
+        Assert.Equal("simulated tokens from a", string.Concat(events.SkipLast(1).Select(e => JsonNode.Parse(e)!["choices"]![0]!["delta"]!["content"]!.GetValue<string>())));
+        Assert.Equal("length", JsonNode.Parse(events[^2])!["choices"]![0]!["finish_reason"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
+        Assert.Equal("simulated", whole.Headers.GetValues("X-Inference-Server").Single());
+        Assert.Equal((3, "serving/qwen"), (completion["usage"]!["completion_tokens"]!.GetValue<int>(), completion["model"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task The_first_token_is_forwarded_before_the_backend_finishes_and_the_stream_is_passed_on_unchanged()
+    {
+        // About 100 ms per token: 12 tokens take over a second; the first is out after one prefill.
+        await using var server = await StartReportedAsync("test/slow", weightsBytes: 40_000_000_000, share: 0.125);
+        var request = new { model = "test/slow", stream = true, max_tokens = 12, messages = new[] { new { role = "user", content = "Tell me" } } };
+
+        var clock = Stopwatch.StartNew();
+        var first = TimeSpan.Zero;
+        var viaGateway = await StreamAsync("/v1/chat/completions", request, onFirst: () => first = clock.Elapsed);
+        var total = clock.Elapsed;
+        using var direct = new HttpClient { BaseAddress = server.Url };
+        var straight = await StreamAsync(direct, "/v1/chat/completions", request);
+
+        Assert.True(total >= TimeSpan.FromSeconds(1), $"the stream took {total.TotalMilliseconds:0} ms");
+        Assert.True(first < total * 0.4, $"first event after {first.TotalMilliseconds:0} ms of {total.TotalMilliseconds:0} ms");
+        Assert.Equal(straight.Select(WithoutIdentity), viaGateway.Select(WithoutIdentity));
+    }
+
+    [Fact]
+    public async Task A_replica_whose_endpoint_dies_stops_receiving_requests_within_five_seconds()
+    {
+        var server = await StartReportedAsync("test/dying", weightsBytes: 1_000_000_000, share: 1);
+        await server.DisposeAsync();
+        var clock = Stopwatch.StartNew();
+
+        await Eventually.UntilAsync(
+            async ct => await fixture.Http.GetStringAsync("/v1/models", ct),
+            models => !models.Contains("test/dying", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10),
+            models => $"still listed: {models}",
+            cancellationToken: Cancellation);
+        var elapsed = clock.Elapsed;
+        var response = await fixture.Http.PostAsJsonAsync("/v1/completions", new { model = "test/dying", prompt = "Hi" }, Cancellation);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync(Cancellation))!["error"]!;
+
+        Assert.True(elapsed <= TimeSpan.FromSeconds(5), $"it was routable for {elapsed.TotalSeconds:0.0} s after it died");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("model_not_routable", error["code"]!.GetValue<string>());
+        Assert.NotNull(response.Headers.RetryAfter);
+    }
+
+    public static TheoryData<string?, string, int, string> Malformed => new()
+    {
+        { null, "{\"model\":\"test/errors\",\"prompt\":\"x\"}", 415, "unsupported_media_type" },
+        { "text/plain", "{\"model\":\"test/errors\",\"prompt\":\"x\"}", 415, "unsupported_media_type" },
+        { "application/json", "{bad", 400, "invalid_json" },
+        { "application/json", "[]", 400, "invalid_json" },
+        { "application/json", "{\"prompt\":\"x\"}", 400, "missing_model" },
+        { "application/json", "{\"model\":42}", 400, "missing_model" },
+        { "application/json", "{\"model\":\"nobody/serves-this\",\"prompt\":\"x\"}", 404, "model_not_found" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Malformed))]
+    public async Task Malformed_requests_get_an_OpenAI_format_4xx(string? contentType, string body, int status, string code)
+    {
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+        if (contentType is not null)
+        {
+            content.Headers.ContentType = new(contentType);
+        }
+
+        var response = await fixture.Http.PostAsync("/v1/completions", content, Cancellation);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync(Cancellation))!["error"]!;
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal(code, error["code"]!.GetValue<string>());
+        Assert.False(string.IsNullOrWhiteSpace(error["message"]!.GetValue<string>()));
+        Assert.Equal("invalid_request_error", error["type"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_bad_deadline_is_refused_and_a_backend_error_is_passed_on_as_the_backend_said_it()
+    {
+        await using var server = await StartReportedAsync("test/errors", weightsBytes: 1_000_000_000, share: 1);
+        using var badDeadline = new HttpRequestMessage(HttpMethod.Post, "/v1/completions") { Content = JsonContent.Create(new { model = "test/errors", prompt = "x" }) };
+        badDeadline.Headers.Add(OpenAiApi.DeadlineHeader, "soon");
+
+        var refused = await fixture.Http.SendAsync(badDeadline, Cancellation);
+        var backend = await fixture.Http.PostAsJsonAsync("/v1/chat/completions", new { model = "test/errors" }, Cancellation);
+        var backendError = JsonNode.Parse(await backend.Content.ReadAsStringAsync(Cancellation))!;
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("invalid_deadline", JsonNode.Parse(await refused.Content.ReadAsStringAsync(Cancellation))!["error"]!["code"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadRequest, backend.StatusCode);
+        Assert.Equal(("BadRequestError", "'messages' must be a non-empty array."), (backendError["type"]!.GetValue<string>(), backendError["message"]!.GetValue<string>()));
+    }
+
+    private async Task<SimulatedInferenceServer> StartReportedAsync(string deployment, long weightsBytes, double share)
+    {
+        var model = new SimulatedModel(deployment, weightsBytes, weightsBytes / 2e9, false, AcceleratorSpec.Mi300X, share, 8, $"test/{deployment}");
+        var server = await SimulatedInferenceServer.StartAsync(model, new PartitionLoad(), TimeProvider.System, cancellationToken: Cancellation);
+        var endpoint = new ReplicaEndpoint(deployment, 0, "node-1", server.Url.GetLeftPart(UriPartial.Authority), deployment, Priority.Medium, 8, "declared");
+        await fixture.Grains.GetGrain<IEndpointDirectoryGrain>(Pools.Default).ReportAsync($"test:{deployment}", [endpoint], Cancellation);
+        await UntilListedAsync(deployment);
+        return server;
+    }
+
+    private Task<string> UntilListedAsync(string deployment) =>
+        Eventually.UntilAsync(
+            async ct => await fixture.Http.GetStringAsync("/v1/models", ct),
+            models => models.Contains($"\"id\":\"{deployment}\"", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30),
+            models => $"{deployment} never became routable: {models}",
+            cancellationToken: Cancellation);
+
+    private Task<List<string>> StreamAsync(string path, object body, Action? onFirst = null) => StreamAsync(fixture.Http, path, body, onFirst);
+
+    private static async Task<List<string>> StreamAsync(HttpClient http, string path, object body, Action? onFirst = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Cancellation);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Cancellation));
+        var events = new List<string>();
+        while (await reader.ReadLineAsync(Cancellation) is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                if (events.Count == 0)
+                {
+                    onFirst?.Invoke();
+                }
+
+                events.Add(line["data: ".Length..]);
+            }
+        }
+
+        return events;
+    }
+
+    private static string WithoutIdentity(string data)
+    {
+        if (data == "[DONE]")
+        {
+            return data;
+        }
+
+        var node = JsonNode.Parse(data)!.AsObject();
+        node.Remove("id");
+        node.Remove("created");
+        return node.ToJsonString();
+    }
+}
