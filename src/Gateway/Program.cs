@@ -12,5 +12,6 @@ app.MapNodeApi();
 app.MapModelApi();
 app.MapPlanApi();
 app.MapKServeApi();
+app.MapSloApi();
 app.MapOpenAiApi();
 app.Run();

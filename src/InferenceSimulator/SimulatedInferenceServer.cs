@@ -69,7 +69,7 @@ public sealed class SimulatedInferenceServer : IAsyncDisposable
     {
         try
         {
-            return await JsonNode.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted) is JsonObject body
+            return await JsonNode.ParseAsync(request.Body, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }, cancellationToken: request.HttpContext.RequestAborted) is JsonObject body
                 ? (body, null)
                 : (null, Error(400, "BadRequestError", "The body must be a JSON object."));
         }

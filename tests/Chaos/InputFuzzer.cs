@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace GpuSharing.Chaos;
@@ -8,7 +9,8 @@ namespace GpuSharing.Chaos;
 /// <summary>
 /// Malformed input over every operation the gateway's OpenAPI document lists: hostile path values, bodies that are not
 /// JSON, not UTF-8, hold lone surrogates, nest deeply, overflow every number, exceed the body limit or carry huge keys,
-/// and wrong content types. Every answer must be below 500, and every 4xx problem details. Seeded: the same requests in
+/// and wrong content types. Every answer must be below 500, and every 4xx problem details (the OpenAI error format
+/// on the OpenAI-compatible routes). Seeded: the same requests in
 /// every run with the same seed. Deployments it manages to create live in namespace <c>fuzz</c>.
 /// </summary>
 public sealed class InputFuzzer(HttpClient http, int seed)
@@ -68,7 +70,7 @@ public sealed class InputFuzzer(HttpClient http, int seed)
                     // Kestrel refuses a request target it cannot decode (a %00 in the path) before any of the app runs.
                     refusedByServer++;
                 }
-                else if (status is >= 400 and < 500 && status != 405 && mediaType != "application/problem+json" && notProblem.Count < 50)
+                else if (status is >= 400 and < 500 && status != 405 && !IsErrorOfItsApi(path, mediaType, text) && notProblem.Count < 50)
                 {
                     notProblem.Add($"{method} {path} [{description}] → {status} as {mediaType ?? "no content type"}");
                 }
@@ -87,6 +89,24 @@ public sealed class InputFuzzer(HttpClient http, int seed)
         }
 
         return new FuzzReport(requests, operations.Count, byStatus, serverErrors, notProblem, refusedByServer);
+    }
+
+    /// <summary>The control plane's routes answer RFC 7807 problem details; the OpenAI-compatible ones (<c>/v1/…</c>) the OpenAI error format.</summary>
+    private static bool IsErrorOfItsApi(string path, string? mediaType, string text)
+    {
+        if (!path.StartsWith("/v1/", StringComparison.Ordinal))
+        {
+            return mediaType == "application/problem+json";
+        }
+
+        try
+        {
+            return mediaType == "application/json" && JsonNode.Parse(text)?["error"] is JsonObject error && error["message"] is not null && error["type"] is not null;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static string Fill(string template, Random random)

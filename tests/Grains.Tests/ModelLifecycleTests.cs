@@ -1,6 +1,7 @@
 using GpuSharing.Grains.Interfaces.Hardware;
 using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Interfaces.Partitions;
+using GpuSharing.Grains.Interfaces.Slo;
 
 namespace GpuSharing.Grains.Tests;
 
@@ -189,7 +190,7 @@ public sealed class ModelLifecycleTests
     }
 
     [Fact]
-    public async Task Placed_and_waiting_deployments_survive_a_restart_of_every_silo_on_Azurite_without_double_booking()
+    public async Task Placed_and_waiting_deployments_and_their_SLO_ledgers_survive_a_restart_of_every_silo_on_Azurite_without_double_booking()
     {
         await using var azurite = await TestSupport.AzuriteServer.StartAsync(TestContext.Current.CancellationToken);
         var serviceId = $"lifecycle{Guid.NewGuid():N}"[..20];
@@ -203,16 +204,21 @@ public sealed class ModelLifecycleTests
                 bigBefore = await first.WaitForModelAsync("team-a/big", v => v.Status == ModelStatus.Placed);
                 var waiting = await first.Model("team-b/mid").ApplyAsync(Qwen32B, 1, TestContext.Current.CancellationToken);
                 Assert.Equal(ModelStatus.Pending, waiting.Model!.Status);
+                var now = DateTimeOffset.UtcNow;
+                await first.Client.GetGrain<ISloGrain>("team-a/big").RecordAsync(
+                    [.. Enumerable.Range(0, 10).Select(i => new SloSample(now, 100, 20, 400, Served: i >= 2))], TestContext.Current.CancellationToken);
             }
 
             await using var second = await HardwareCluster.StartAsync(TimeSpan.FromMilliseconds(20), azurite.ConnectionString, serviceId, devices.FullName, ("node-a", "MI300X:1", "Linux Baremetal"));
             var bigAfter = await second.Model("team-a/big").GetAsync();
             var midAfter = await second.Model("team-b/mid").GetAsync();
             var reservations = await ReservationsAsync(second, "node-a", 0);
+            var slo = await second.Client.GetGrain<ISloGrain>("team-a/big").GetAsync(TestContext.Current.CancellationToken);
 
             Assert.Equal((ModelStatus.Placed, 1L), (bigAfter!.Status, bigAfter.Generation));
             Assert.Equal(Where(bigBefore), Where(bigAfter));
             Assert.Equal(ModelStatus.Pending, midAfter!.Status);
+            Assert.Equal((10L, 8L), (slo.Windows[^1].Requests, slo.Windows[^1].Good)); // the SLO ledger was written and read back
             Assert.Single(reservations, r => r.Deployment == "team-a/big");
             Assert.DoesNotContain(reservations, r => r.Deployment == "team-b/mid");
 

@@ -66,8 +66,13 @@ public sealed class PlanLimitsTests(PlanLimitsFixture fixture) : IClassFixture<P
         await queued.Started.WaitAsync(TimeSpan.FromSeconds(30), Cancellation);
         await Task.Delay(300, Cancellation);
 
+        // The PUT goes on while both plans hold their places; the bodies are released as soon as the third plan is
+        // answered, not after the PUT: Kestrel answers 408 to a body that stalls for more than its grace period (5 s).
+        var putting = fixture.Cluster.Http.PutAsJsonAsync("/api/v1/models/busy/during-plans", new { model = "qwen2.5-0.5b" }, Cancellation);
         var third = await fixture.Cluster.Http.PostAsJsonAsync("/api/v1/plan", Plan(1, 1, 0), Cancellation);
-        var put = await fixture.Cluster.Http.PutAsJsonAsync("/api/v1/models/busy/during-plans", new { model = "qwen2.5-0.5b" }, Cancellation);
+        holding.Release();
+        queued.Release();
+        var put = await putting;
         var problem = JsonNode.Parse(await third.Content.ReadAsStringAsync(Cancellation))!;
 
         Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
@@ -77,8 +82,6 @@ public sealed class PlanLimitsTests(PlanLimitsFixture fixture) : IClassFixture<P
 
         // Once the bodies arrive both plans are admitted, the queued one after the first (and here stopped by the 10 ms
         // deadline, or finished within it).
-        holding.Release();
-        queued.Release();
         Assert.Contains((await first).StatusCode, Admitted);
         Assert.Contains((await second).StatusCode, Admitted);
     }

@@ -5,11 +5,11 @@ using System.Threading.RateLimiting;
 using Azure.Data.Tables;
 using GpuSharing.ClusterSecurity;
 using GpuSharing.Gateway.Apis;
+using GpuSharing.Gateway.Configuration;
 using GpuSharing.Gateway.Http;
 using GpuSharing.Gateway.KServe;
 using GpuSharing.Gateway.Security;
 using GpuSharing.Gateway.Serving;
-using GpuSharing.Gateway.Configuration;
 using GpuSharing.Grains.Interfaces.Models;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -54,6 +54,7 @@ public static class GatewayHostBuilderExtensions
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter<Isolation>(JsonNamingPolicy.CamelCase));
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
         });
+        builder.Services.AddSingleton<IProblemDetailsWriter, OpenAiProblemWriter>(); // before the default writer: /v1 answers in the OpenAI format
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context => Problems.Normalize(context.ProblemDetails));
         builder.Services.AddExceptionHandler<GatewayExceptionHandler>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
@@ -99,6 +100,9 @@ public static class GatewayHostBuilderExtensions
         builder.Services.AddSingleton<ServingHttpClient>();
         builder.Services.AddSingleton<ServingRoutes>();
         builder.Services.AddHostedService<EndpointRefresher>();
+        builder.Services.AddSingleton<OpenAiProxy>();
+        builder.Services.AddSingleton<SloRecorder>();
+        builder.Services.AddHostedService<SloFlusher>();
         builder.Services
             .AddAuthentication(BearerTokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerTokenAuthenticationHandler>(BearerTokenAuthenticationHandler.SchemeName, null);

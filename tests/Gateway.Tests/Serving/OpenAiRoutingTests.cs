@@ -81,12 +81,43 @@ public sealed class OpenAiRoutingTests(GatewayHostFixture fixture) : IClassFixtu
         Assert.NotNull(response.Headers.RetryAfter);
     }
 
+    [Fact]
+    public async Task Requests_through_the_gateway_are_measured_and_the_SLO_is_reported_per_window()
+    {
+        var put = await fixture.Http.PutAsJsonAsync("/api/v1/models/serving/slo", new { model = "qwen2.5-0.5b", slo = new { ttftMs = 5000, tpotMs = 1000, target = 0.9 } }, Cancellation);
+        await UntilListedAsync("serving/slo");
+        for (var i = 0; i < 3; i++)
+        {
+            await StreamAsync("/v1/chat/completions", new { model = "serving/slo", stream = true, max_tokens = 3, messages = new[] { new { role = "user", content = "Hi" } } });
+        }
+
+        var slo = await Eventually.UntilAsync(
+            async ct => JsonNode.Parse(await fixture.Http.GetStringAsync("/api/v1/slo/serving/slo", ct))!,
+            view => view["windows"]![0]!["requests"]!.GetValue<long>() >= 3,
+            TimeSpan.FromSeconds(15),
+            view => $"the samples never arrived: {view}",
+            cancellationToken: Cancellation);
+        var all = JsonNode.Parse(await fixture.Http.GetStringAsync("/api/v1/slo", Cancellation))!.AsArray();
+        var missing = await fixture.Http.GetAsync("/api/v1/slo/serving/nobody", Cancellation);
+
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        Assert.Equal((5000, 1000, 0.9), (slo["targets"]!["ttftMs"]!.GetValue<int>(), slo["targets"]!["tpotMs"]!.GetValue<int>(), slo["targets"]!["target"]!.GetValue<double>()));
+        Assert.Equal(["5m", "1h", "24h"], slo["windows"]!.AsArray().Select(w => w!["window"]!.GetValue<string>()));
+        Assert.All(slo["windows"]!.AsArray(), w => Assert.Equal((3L, 3L, 1.0, 0.0), (w!["requests"]!.GetValue<long>(), w["good"]!.GetValue<long>(), w["attainment"]!.GetValue<double>(), w["burnRate"]!.GetValue<double>())));
+        Assert.Equal(("ok", 1.0), (slo["burn"]!.GetValue<string>(), slo["errorBudgetRemaining"]!.GetValue<double>()));
+        Assert.True(slo["ttftP50Ms"]!.GetValue<double>() > 0 && slo["tpotP50Ms"]!.GetValue<double>() > 0, slo.ToJsonString());
+        Assert.Contains(all, v => v!["deployment"]!.GetValue<string>() == "serving/slo");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+    }
+
     public static TheoryData<string?, string, int, string> Malformed => new()
     {
         { null, "{\"model\":\"test/errors\",\"prompt\":\"x\"}", 415, "unsupported_media_type" },
         { "text/plain", "{\"model\":\"test/errors\",\"prompt\":\"x\"}", 415, "unsupported_media_type" },
         { "application/json", "{bad", 400, "invalid_json" },
         { "application/json", "[]", 400, "invalid_json" },
+        { "application/json", "{\"model\":\"test/errors\",\"model\":\"--trust-remote-code\"}", 400, "invalid_json" },
         { "application/json", "{\"prompt\":\"x\"}", 400, "missing_model" },
         { "application/json", "{\"model\":42}", 400, "missing_model" },
         { "application/json", "{\"model\":\"nobody/serves-this\",\"prompt\":\"x\"}", 404, "model_not_found" },
