@@ -39,7 +39,7 @@ public static class ModelApi
         IClusterClient grains,
         CancellationToken cancellationToken)
     {
-        if (Validate(@namespace, name) is { } invalid)
+        if (Problems.InvalidDeploymentKey(@namespace, name) is { } invalid)
         {
             return invalid;
         }
@@ -67,7 +67,7 @@ public static class ModelApi
 
     public static async Task<Results<Ok<ModelResponse>, ValidationProblem, ProblemHttpResult>> GetModelAsync(string @namespace, string name, IClusterClient grains, CancellationToken cancellationToken)
     {
-        if (Validate(@namespace, name) is { } invalid)
+        if (Problems.InvalidDeploymentKey(@namespace, name) is { } invalid)
         {
             return invalid;
         }
@@ -92,7 +92,7 @@ public static class ModelApi
 
     public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteModelAsync(string @namespace, string name, IClusterClient grains, CancellationToken cancellationToken)
     {
-        if (Validate(@namespace, name) is { } invalid)
+        if (Problems.InvalidDeploymentKey(@namespace, name) is { } invalid)
         {
             return invalid;
         }
@@ -115,22 +115,6 @@ public static class ModelApi
         return TypedResults.Ok(views.OfType<ModelView>().Select(Responses.Model).ToArray());
     }
 
-    private static ValidationProblem? Validate(string @namespace, string name)
-    {
-        var errors = new Dictionary<string, string[]>();
-        if (RouteValues.LabelError("namespace", @namespace) is { } namespaceError)
-        {
-            errors["namespace"] = [namespaceError];
-        }
-
-        if (RouteValues.LabelError("name", name) is { } nameError)
-        {
-            errors["name"] = [nameError];
-        }
-
-        return errors.Count == 0 ? null : Problems.Invalid(errors, string.Join(" ", errors.Values.SelectMany(e => e)));
-    }
-
     private static ProblemHttpResult ManagedElsewhere(string @namespace, string name, string owner) =>
         Problems.Create(
             StatusCodes.Status409Conflict,
@@ -138,6 +122,5 @@ public static class ModelApi
             "The deployment is managed by a controller.",
             $"{@namespace}/{name} is managed by '{owner}': change or delete its InferenceService instead, or the controller would undo this change.");
 
-    private static ProblemHttpResult NotFound(string @namespace, string name) =>
-        Problems.Create(StatusCodes.Status404NotFound, "model-not-found", "No such deployment.", $"There is no deployment {@namespace}/{name}.");
+    private static ProblemHttpResult NotFound(string @namespace, string name) => Problems.DeploymentNotFound($"{@namespace}/{name}");
 }

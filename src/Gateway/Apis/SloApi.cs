@@ -25,26 +25,15 @@ public static class SloApi
 
     public static async Task<Results<Ok<SloView>, ValidationProblem, ProblemHttpResult>> GetAsync(string @namespace, string name, IClusterClient grains, CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (RouteValues.LabelError("namespace", @namespace) is { } namespaceError)
+        if (Problems.InvalidDeploymentKey(@namespace, name) is { } invalid)
         {
-            errors["namespace"] = [namespaceError];
-        }
-
-        if (RouteValues.LabelError("name", name) is { } nameError)
-        {
-            errors["name"] = [nameError];
-        }
-
-        if (errors.Count > 0)
-        {
-            return Problems.Invalid(errors, "The deployment's namespace and name must be Kubernetes names.");
+            return invalid;
         }
 
         var key = $"{@namespace}/{name}";
         if (await grains.GetGrain<IModelGrain>(key).GetAsync().WaitAsync(cancellationToken) is null)
         {
-            return Problems.Create(StatusCodes.Status404NotFound, "model-not-found", "No such deployment.", $"There is no deployment {key}.");
+            return Problems.DeploymentNotFound(key);
         }
 
         return TypedResults.Ok(await grains.GetGrain<ISloGrain>(key).GetAsync(cancellationToken));

@@ -53,4 +53,24 @@ public static class Problems
 
     public static ValidationProblem Invalid(string field, string error) =>
         Invalid(new Dictionary<string, string[]> { [field] = [error] }, error);
+
+    /// <summary>Why a deployment's <c>{namespace}/{name}</c> from a route is not two Kubernetes names; null when it is.</summary>
+    public static ValidationProblem? InvalidDeploymentKey(string @namespace, string name)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (RouteValues.LabelError("namespace", @namespace) is { } namespaceError)
+        {
+            errors["namespace"] = [namespaceError];
+        }
+
+        if (RouteValues.LabelError("name", name) is { } nameError)
+        {
+            errors["name"] = [nameError];
+        }
+
+        return errors.Count == 0 ? null : Invalid(errors, string.Join(" ", errors.Values.SelectMany(e => e)));
+    }
+
+    public static ProblemHttpResult DeploymentNotFound(string deployment) =>
+        Create(StatusCodes.Status404NotFound, "model-not-found", "No such deployment.", $"There is no deployment {deployment}.");
 }

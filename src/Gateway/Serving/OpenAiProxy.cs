@@ -38,7 +38,7 @@ public sealed class OpenAiProxy(
             return OpenAiErrors.Create(415, "invalid_request_error", "unsupported_media_type", "Send the request as JSON (Content-Type: application/json).");
         }
 
-        var (body, error) = await ReadAsync(request, settings.MaxRequestBodyBytes);
+        var (body, raw, error) = await ReadAsync(request, settings.MaxRequestBodyBytes);
         if (error is not null)
         {
             return error;
@@ -88,14 +88,20 @@ public sealed class OpenAiProxy(
             return OpenAiErrors.Create(503, "server_error", "model_not_routable", $"{route.Deployment} lost its last answering replica; try again shortly.", retryAfter: TimeSpan.FromSeconds(2));
         }
 
-        return await ForwardAsync(context, route, target, body, arrived);
+        return await ForwardAsync(context, route, target, body, raw!, arrived);
     }
 
-    private async Task<IResult> ForwardAsync(HttpContext context, DeploymentRoute route, ReplicaTarget target, JsonObject body, long arrived)
+    private async Task<IResult> ForwardAsync(HttpContext context, DeploymentRoute route, ReplicaTarget target, JsonObject body, byte[] raw, long arrived)
     {
-        // The server knows the model by its own name: the body says that name, whatever name the caller used.
-        body["model"] = target.Endpoint.ServedModel;
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(body);
+        // The server knows the model by its own name: the body says that name, whatever name the caller used (the
+        // bytes as they came when it already does).
+        var bytes = raw;
+        if (body["model"]!.GetValue<string>() != target.Endpoint.ServedModel)
+        {
+            body["model"] = target.Endpoint.ServedModel;
+            bytes = JsonSerializer.SerializeToUtf8Bytes(body);
+        }
+
         context.Request.Body = new MemoryStream(bytes, writable: false);
         context.Request.ContentLength = bytes.Length;
         var original = context.Response.Body;
@@ -144,11 +150,11 @@ public sealed class OpenAiProxy(
         recorder.Record(route.Deployment, new SloSample(time.GetUtcNow(), elapsed, null, elapsed, served));
     }
 
-    private static async Task<(JsonObject? Body, IResult? Error)> ReadAsync(HttpRequest request, int maxBytes)
+    private static async Task<(JsonObject? Body, byte[]? Raw, IResult? Error)> ReadAsync(HttpRequest request, int maxBytes)
     {
         if (request.ContentLength > maxBytes)
         {
-            return (null, OpenAiErrors.Create(413, "invalid_request_error", "request_too_large", $"The body is larger than the {maxBytes} bytes accepted."));
+            return (null, null, OpenAiErrors.Create(413, "invalid_request_error", "request_too_large", $"The body is larger than the {maxBytes} bytes accepted."));
         }
 
         using var buffer = new MemoryStream();
@@ -158,7 +164,7 @@ public sealed class OpenAiProxy(
         {
             if (buffer.Length + read > maxBytes)
             {
-                return (null, OpenAiErrors.Create(413, "invalid_request_error", "request_too_large", $"The body is larger than the {maxBytes} bytes accepted."));
+                return (null, null, OpenAiErrors.Create(413, "invalid_request_error", "request_too_large", $"The body is larger than the {maxBytes} bytes accepted."));
             }
 
             buffer.Write(chunk, 0, read);
@@ -167,13 +173,14 @@ public sealed class OpenAiProxy(
         try
         {
             // Duplicate keys are refused here: a lazily parsed object would fail on first access, beyond this catch.
-            return JsonNode.Parse(buffer.ToArray(), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) is JsonObject body
-                ? (body, null)
-                : (null, OpenAiErrors.Create(400, "invalid_request_error", "invalid_json", "The body must be a JSON object."));
+            var raw = buffer.ToArray();
+            return JsonNode.Parse(raw, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) is JsonObject body
+                ? (body, raw, null)
+                : (null, null, OpenAiErrors.Create(400, "invalid_request_error", "invalid_json", "The body must be a JSON object."));
         }
         catch (JsonException ex)
         {
-            return (null, OpenAiErrors.Create(400, "invalid_request_error", "invalid_json", $"The body is not valid JSON: {ex.Message}"));
+            return (null, null, OpenAiErrors.Create(400, "invalid_request_error", "invalid_json", $"The body is not valid JSON: {ex.Message}"));
         }
     }
 
