@@ -169,12 +169,12 @@ public sealed partial class GpuGrain(
                 partition.VramBytes,
                 partition.ComputeUnits,
                 new DeviceBinding(partition.LogicalIndex, partition.RenderNode, partition.Bdf, resource));
-            _partitions[partition.Index] = await Partition(partition.Index).ConfigureAsync(spec, cancellationToken);
+            _partitions[partition.Index] = await StaleStateRetry.RunAsync(() => Partition(partition.Index).ConfigureAsync(spec, cancellationToken), time, cancellationToken);
         }
 
         foreach (var stale in _partitions.Keys.Where(k => k >= device.Partitions.Count).ToList())
         {
-            if (await Partition(stale).RetireAsync(Saved.Operation?.Id ?? "attach", cancellationToken))
+            if (await StaleStateRetry.RunAsync(() => Partition(stale).RetireAsync(Saved.Operation?.Id ?? "attach", cancellationToken), time, cancellationToken))
             {
                 _partitions.Remove(stale);
             }
