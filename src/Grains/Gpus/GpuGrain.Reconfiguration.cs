@@ -5,6 +5,8 @@ using GpuSharing.Grains.Interfaces.Hardware;
 using GpuSharing.Grains.Interfaces.Partitions;
 using Microsoft.Extensions.Logging;
 
+using GpuSharing.Grains.Storage;
+
 namespace GpuSharing.Grains.Gpus;
 
 /// <summary>
@@ -331,8 +333,8 @@ public sealed partial class GpuGrain
     {
         for (var p = 0; p < (Saved.Device?.Partitions.Count ?? 0); p++)
         {
-            await Partition(p).ThawAsync(operationId, cancellationToken);
-            _partitions[p] = await Partition(p).GetAsync();
+            await StaleStateRetry.RunAsync(async () => { await Partition(p).ThawAsync(operationId, cancellationToken); return true; }, time, cancellationToken);
+            _partitions[p] = await StaleStateRetry.RunAsync(() => Partition(p).GetAsync(), time, cancellationToken);
         }
     }
 

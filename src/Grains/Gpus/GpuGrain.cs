@@ -187,7 +187,7 @@ public sealed partial class GpuGrain(
         var count = Saved.Device?.Partitions.Count ?? 0;
         for (var p = 0; p < count; p++)
         {
-            _partitions[p] = await Partition(p).GetAsync().WaitAsync(cancellationToken);
+            _partitions[p] = await StaleStateRetry.RunAsync(() => Partition(p).GetAsync().WaitAsync(cancellationToken), time, cancellationToken);
         }
     }
 

@@ -3,14 +3,15 @@ using Orleans.Storage;
 namespace GpuSharing.Grains.Storage;
 
 /// <summary>
-/// Calls an idempotent grain method again when the callee's state write failed for a reason that passes: a stale
-/// ETag (the callee restarted itself to reload what storage holds — after a storage outage that lost a write's
-/// answer, say) or a timeout. A reconfiguration must not end <c>Degraded</c> because a partition's bookkeeping
-/// write met a storage hiccup; the device itself was verified.
+/// Calls an idempotent grain method again when it failed for a reason that passes: a stale ETag (the callee
+/// restarted itself to reload what storage holds — after a storage outage that lost a write's answer, say), a timeout,
+/// or a message that could not reach an activation on a silo that just died (until membership declares it dead and
+/// the grain is activated elsewhere). A reconfiguration must not end <c>Degraded</c> because a partition's
+/// bookkeeping met such a hiccup: the device itself was verified. About 24 s of retries in all.
 /// </summary>
 internal static class StaleStateRetry
 {
-    private static readonly TimeSpan[] Delays = [TimeSpan.Zero, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8)];
+    private static readonly TimeSpan[] Delays = [TimeSpan.Zero, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(8)];
 
     public static async Task<T> RunAsync<T>(Func<Task<T>> call, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -20,7 +21,7 @@ internal static class StaleStateRetry
             {
                 return await call();
             }
-            catch (Exception ex) when (attempt < Delays.Length - 1 && ex is InconsistentStateException or TimeoutException)
+            catch (Exception ex) when (attempt < Delays.Length - 1 && ex is InconsistentStateException or TimeoutException or OrleansException)
             {
                 await Task.Delay(Delays[attempt + 1], time, cancellationToken);
             }
