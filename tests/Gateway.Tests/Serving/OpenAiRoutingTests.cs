@@ -40,21 +40,27 @@ public sealed class OpenAiRoutingTests(GatewayHostFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task The_first_token_is_forwarded_before_the_backend_finishes_and_the_stream_is_passed_on_unchanged()
+    public async Task Tokens_are_forwarded_as_the_backend_makes_them_and_the_stream_is_passed_on_unchanged()
     {
         // About 100 ms per token: 12 tokens take over a second; the first is out after one prefill.
         await using var server = await StartReportedAsync("test/slow", weightsBytes: 40_000_000_000, share: 0.125);
         var request = new { model = "test/slow", stream = true, max_tokens = 12, messages = new[] { new { role = "user", content = "Tell me" } } };
 
+        // Passed on as they arrive, the events reach the caller spread over the backend's ~1.1 s of generation; a
+        // buffered stream would arrive all at once. (The spread, not the time to the first event, so that a slow first
+        // request on a busy machine — connections, JIT — cannot decide the outcome.)
         var clock = Stopwatch.StartNew();
         var first = TimeSpan.Zero;
-        var viaGateway = await StreamAsync("/v1/chat/completions", request, onFirst: () => first = clock.Elapsed);
-        var total = clock.Elapsed;
+        var last = TimeSpan.Zero;
+        var viaGateway = await StreamAsync("/v1/chat/completions", request, onEvent: index =>
+        {
+            last = clock.Elapsed;
+            first = index == 0 ? last : first;
+        });
         using var direct = new HttpClient { BaseAddress = server.Url };
         var straight = await StreamAsync(direct, "/v1/chat/completions", request);
 
-        Assert.True(total >= TimeSpan.FromSeconds(1), $"the stream took {total.TotalMilliseconds:0} ms");
-        Assert.True(first < total * 0.4, $"first event after {first.TotalMilliseconds:0} ms of {total.TotalMilliseconds:0} ms");
+        Assert.True(last - first >= TimeSpan.FromMilliseconds(800), $"the first event came at {first.TotalMilliseconds:0} ms and the last at {last.TotalMilliseconds:0} ms: the stream was held back");
         Assert.Equal(straight.Select(WithoutIdentity), viaGateway.Select(WithoutIdentity));
     }
 
@@ -177,9 +183,9 @@ public sealed class OpenAiRoutingTests(GatewayHostFixture fixture) : IClassFixtu
             models => $"{deployment} never became routable: {models}",
             cancellationToken: Cancellation);
 
-    private Task<List<string>> StreamAsync(string path, object body, Action? onFirst = null) => StreamAsync(fixture.Http, path, body, onFirst);
+    private Task<List<string>> StreamAsync(string path, object body, Action<int>? onEvent = null) => StreamAsync(fixture.Http, path, body, onEvent);
 
-    private static async Task<List<string>> StreamAsync(HttpClient http, string path, object body, Action? onFirst = null)
+    private static async Task<List<string>> StreamAsync(HttpClient http, string path, object body, Action<int>? onEvent = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Cancellation);
@@ -191,11 +197,7 @@ public sealed class OpenAiRoutingTests(GatewayHostFixture fixture) : IClassFixtu
         {
             if (line.StartsWith("data: ", StringComparison.Ordinal))
             {
-                if (events.Count == 0)
-                {
-                    onFirst?.Invoke();
-                }
-
+                onEvent?.Invoke(events.Count);
                 events.Add(line["data: ".Length..]);
             }
         }
