@@ -28,17 +28,6 @@ public sealed class DeploymentAdmission(TimeProvider time)
     private int _capacity;
     private int _queuePerClass;
 
-    public int Capacity
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _capacity;
-            }
-        }
-    }
-
     /// <summary>Requests running now and waiting now, per class.</summary>
     public (int Running, int Waiting) Load(Priority priority)
     {

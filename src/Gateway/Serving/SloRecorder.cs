@@ -44,15 +44,15 @@ public sealed class SloRecorder
         return batches;
     }
 
-    /// <summary>Puts back a batch the cluster did not take, in front of what came since.</summary>
+    /// <summary>
+    /// Puts back a batch the cluster did not take. Behind what came since is as good as in front: each sample carries
+    /// its own time and the ledger files it by minute.
+    /// </summary>
     public void Return(string deployment, IReadOnlyList<SloSample> samples)
     {
-        var queue = _pending.GetOrAdd(deployment, _ => new ConcurrentQueue<SloSample>());
-        var rest = queue.ToArray();
-        queue.Clear();
-        foreach (var sample in samples.Concat(rest).TakeLast(MaxPending))
+        foreach (var sample in samples)
         {
-            queue.Enqueue(sample);
+            Record(deployment, sample);
         }
     }
 }

@@ -333,8 +333,8 @@ public sealed partial class GpuGrain
     {
         for (var p = 0; p < (Saved.Device?.Partitions.Count ?? 0); p++)
         {
-            await StaleStateRetry.RunAsync(async () => { await Partition(p).ThawAsync(operationId, cancellationToken); return true; }, time, cancellationToken);
-            _partitions[p] = await StaleStateRetry.RunAsync(() => Partition(p).GetAsync(), time, cancellationToken);
+            await TransientCallRetry.RunAsync(async () => { await Partition(p).ThawAsync(operationId, cancellationToken); return true; }, time, cancellationToken);
+            _partitions[p] = await TransientCallRetry.RunAsync(() => Partition(p).GetAsync(), time, cancellationToken);
         }
     }
 

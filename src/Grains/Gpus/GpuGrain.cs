@@ -169,12 +169,12 @@ public sealed partial class GpuGrain(
                 partition.VramBytes,
                 partition.ComputeUnits,
                 new DeviceBinding(partition.LogicalIndex, partition.RenderNode, partition.Bdf, resource));
-            _partitions[partition.Index] = await StaleStateRetry.RunAsync(() => Partition(partition.Index).ConfigureAsync(spec, cancellationToken), time, cancellationToken);
+            _partitions[partition.Index] = await TransientCallRetry.RunAsync(() => Partition(partition.Index).ConfigureAsync(spec, cancellationToken), time, cancellationToken);
         }
 
         foreach (var stale in _partitions.Keys.Where(k => k >= device.Partitions.Count).ToList())
         {
-            if (await StaleStateRetry.RunAsync(() => Partition(stale).RetireAsync(Saved.Operation?.Id ?? "attach", cancellationToken), time, cancellationToken))
+            if (await TransientCallRetry.RunAsync(() => Partition(stale).RetireAsync(Saved.Operation?.Id ?? "attach", cancellationToken), time, cancellationToken))
             {
                 _partitions.Remove(stale);
             }
@@ -187,7 +187,7 @@ public sealed partial class GpuGrain(
         var count = Saved.Device?.Partitions.Count ?? 0;
         for (var p = 0; p < count; p++)
         {
-            _partitions[p] = await StaleStateRetry.RunAsync(() => Partition(p).GetAsync().WaitAsync(cancellationToken), time, cancellationToken);
+            _partitions[p] = await TransientCallRetry.RunAsync(() => Partition(p).GetAsync().WaitAsync(cancellationToken), time, cancellationToken);
         }
     }
 

@@ -9,7 +9,7 @@ namespace GpuSharing.Grains.Storage;
 /// the grain is activated elsewhere). A reconfiguration must not end <c>Degraded</c> because a partition's
 /// bookkeeping met such a hiccup: the device itself was verified. About 24 s of retries in all.
 /// </summary>
-internal static class StaleStateRetry
+internal static class TransientCallRetry
 {
     private static readonly TimeSpan[] Delays = [TimeSpan.Zero, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(8)];
 
