@@ -12,7 +12,7 @@ internal sealed class SimulatedReplica(SimulatedModel model, PartitionLoad load,
     private const int DefaultCompletionTokens = 16;
     private static readonly string[] Words = ["simulated", "tokens", "from", "a", "shared", "partition", "of", "an", "AMD", "Instinct", "GPU", "—"];
 
-    private readonly SemaphoreSlim _slots = new(Math.Max(1, model.MaxNumSeqs));
+    private readonly PrioritySlots _slots = new(model.MaxNumSeqs);
 
     public SimulatorMetrics Metrics => metrics;
 
@@ -55,25 +55,35 @@ internal sealed class SimulatedReplica(SimulatedModel model, PartitionLoad load,
         }
 
         var stream = body["stream"] is JsonValue s && s.TryGetValue<bool>(out var streaming) && streaming;
-        await GenerateAsync(context, chat, stream, TokenTiming.CountTokens(prompt), maxTokens);
+        var priority = 0;
+        if (body["priority"] is { } given && !(given is JsonValue p && p.TryGetValue(out priority)))
+        {
+            return SimulatedInferenceServer.Error(400, "BadRequestError", "'priority' must be an integer (lower is served first).");
+        }
+
+        await GenerateAsync(context, chat, stream, TokenTiming.CountTokens(prompt), maxTokens, priority);
         return Results.Empty;
     }
 
-    private async Task GenerateAsync(HttpContext context, bool chat, bool stream, int promptTokens, int maxTokens)
+    private async Task GenerateAsync(HttpContext context, bool chat, bool stream, int promptTokens, int maxTokens, int priority)
     {
         var cancellationToken = context.RequestAborted;
         var id = $"{(chat ? "chatcmpl" : "cmpl")}-sim-{Guid.NewGuid():N}";
         var created = time.GetUtcNow().ToUnixTimeSeconds();
         var started = time.GetTimestamp();
         metrics.Waiting(1);
+        PrioritySlots.Holder slot;
         try
         {
-            await _slots.WaitAsync(cancellationToken);
+            slot = await _slots.EnterAsync(priority, cancellationToken);
         }
-        finally
+        catch (OperationCanceledException)
         {
             metrics.Waiting(-1);
+            throw;
         }
+
+        metrics.Waiting(-1);
 
         metrics.Running(1);
         try
@@ -91,6 +101,7 @@ internal sealed class SimulatedReplica(SimulatedModel model, PartitionLoad load,
             var firstAt = 0L;
             for (var token = 0; token < maxTokens; token++)
             {
+                await _slots.ContinueAsync(slot, cancellationToken); // paused here while a higher priority has its slot
                 if (token > 0)
                 {
                     await Task.Delay(TokenTiming.InterToken(load.On(model.Partition)), time, cancellationToken);
@@ -130,7 +141,7 @@ internal sealed class SimulatedReplica(SimulatedModel model, PartitionLoad load,
         finally
         {
             metrics.Running(-1);
-            _slots.Release();
+            _slots.Leave(slot);
         }
     }
 

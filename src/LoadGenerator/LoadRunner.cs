@@ -5,7 +5,8 @@ namespace GpuSharing.LoadGenerator;
 /// <summary>
 /// Replays a trace: each request is sent at its arrival time divided by the speed-up, to a deployment drawn by a
 /// seeded weighted mix, as a streamed chat completion with the trace's prompt length (four characters a token) and
-/// output length; what the caller sees is measured from the events as they arrive.
+/// output length; what the caller sees is measured from the events as they arrive. With a class mix, each request
+/// also draws its class (sent as <c>X-Request-Priority</c>); without one it carries its deployment's priority.
 /// </summary>
 public sealed class LoadRunner(HttpClient http, TimeProvider time)
 {
@@ -16,43 +17,54 @@ public sealed class LoadRunner(HttpClient http, TimeProvider time)
         int seed,
         int maxPromptTokens,
         int maxOutputTokens,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        IReadOnlyList<(string Class, double Weight)>? classes = null)
     {
         var random = new Random(seed);
         var total = mix.Sum(m => m.Weight);
+        var classTotal = classes?.Sum(c => c.Weight) ?? 0;
         var start = time.GetTimestamp();
         var sent = new List<Task<RequestOutcome>>(trace.Count);
         foreach (var request in trace)
         {
             var (deployment, priority, _) = Draw(mix, random.NextDouble() * total);
+            var asked = classes is null ? null : Draw(classes, random.NextDouble() * classTotal);
             var wait = (request.Offset / speed) - time.GetElapsedTime(start);
             if (wait > TimeSpan.Zero)
             {
                 await Task.Delay(wait, time, cancellationToken);
             }
 
-            sent.Add(SendAsync(deployment, priority, Math.Min(request.PromptTokens, maxPromptTokens), Math.Clamp(request.OutputTokens, 1, maxOutputTokens), cancellationToken));
+            sent.Add(SendAsync(deployment, asked ?? priority, asked is not null, Math.Min(request.PromptTokens, maxPromptTokens), Math.Clamp(request.OutputTokens, 1, maxOutputTokens), cancellationToken));
         }
 
         return await Task.WhenAll(sent);
     }
 
-    private static (string Deployment, string Priority, double Weight) Draw(IReadOnlyList<(string Deployment, string Priority, double Weight)> mix, double point)
+    private static (string Deployment, string Priority, double Weight) Draw(IReadOnlyList<(string Deployment, string Priority, double Weight)> mix, double point) =>
+        mix[Pick(mix.Select(m => m.Weight), point)];
+
+    private static string Draw(IReadOnlyList<(string Class, double Weight)> classes, double point) =>
+        classes[Pick(classes.Select(c => c.Weight), point)].Class;
+
+    private static int Pick(IEnumerable<double> weights, double point)
     {
-        foreach (var entry in mix)
+        var index = 0;
+        foreach (var weight in weights)
         {
-            if (point < entry.Weight)
+            if (point < weight)
             {
-                return entry;
+                return index;
             }
 
-            point -= entry.Weight;
+            point -= weight;
+            index++;
         }
 
-        return mix[^1];
+        return index - 1;
     }
 
-    private async Task<RequestOutcome> SendAsync(string deployment, string priority, int promptTokens, int outputTokens, CancellationToken cancellationToken)
+    private async Task<RequestOutcome> SendAsync(string deployment, string priority, bool sendPriority, int promptTokens, int outputTokens, CancellationToken cancellationToken)
     {
         var began = time.GetTimestamp();
         var body = new
@@ -65,6 +77,11 @@ public sealed class LoadRunner(HttpClient http, TimeProvider time)
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = JsonContent.Create(body) };
+            if (sendPriority)
+            {
+                request.Headers.Add("X-Request-Priority", priority);
+            }
+
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             if ((int)response.StatusCode != 200)
             {

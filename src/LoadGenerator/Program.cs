@@ -8,6 +8,7 @@ var traceFile = new Option<FileInfo>("--trace") { Description = "An Azure LLM in
 var speed = new Option<double>("--speed") { Description = "Speed-up: 2 sends the trace at twice its rate.", DefaultValueFactory = _ => 1.0 };
 var duration = new Option<double>("--duration") { Description = "Replay this many seconds of the trace (after the speed-up).", DefaultValueFactory = _ => 60.0 };
 var deployments = new Option<string?>("--deployments") { Description = "namespace/name[=weight],… (default: every routable deployment, equal weights)." };
+var classes = new Option<string?>("--classes") { Description = "high=weight,medium=weight,low=weight: each request draws its class (X-Request-Priority); default: its deployment's priority." };
 var seed = new Option<int>("--seed") { Description = "Seeds the mix: the same seed sends the same requests to the same deployments.", DefaultValueFactory = _ => 1 };
 var maxPrompt = new Option<int>("--max-prompt-tokens") { Description = "Caps each prompt.", DefaultValueFactory = _ => 4096 };
 var maxOutput = new Option<int>("--max-output-tokens") { Description = "Caps each answer.", DefaultValueFactory = _ => 512 };
@@ -15,7 +16,7 @@ var token = new Option<string?>("--token") { Description = "Bearer token, when t
 
 var root = new RootCommand("Replays an LLM request trace against the gateway's OpenAI routes and prints what each deployment and class got.")
 {
-    server, traceFile, speed, duration, deployments, seed, maxPrompt, maxOutput, token,
+    server, traceFile, speed, duration, deployments, classes, seed, maxPrompt, maxOutput, token,
 };
 root.SetAction(async (result, cancellationToken) =>
 {
@@ -52,12 +53,25 @@ root.SetAction(async (result, cancellationToken) =>
         return 2;
     }
 
+    var classMix = new List<(string Class, double Weight)>();
+    foreach (var entry in (result.GetValue(classes) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+    {
+        var parts = entry.Split('=');
+        if (parts[0] is not ("high" or "medium" or "low") || parts.Length != 2 || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var weight) || weight < 0)
+        {
+            Console.Error.WriteLine($"--classes takes high=weight,medium=weight,low=weight, not '{entry}'.");
+            return 2;
+        }
+
+        classMix.Add((parts[0], weight));
+    }
+
     var rate = result.GetValue(speed);
     var window = TimeSpan.FromSeconds(result.GetValue(duration) * rate);
     var trace = TraceReader.Read(result.GetValue(traceFile)!.FullName).Where(r => r.Offset <= window).ToList();
     Console.WriteLine($"Replaying {trace.Count} requests ({window.TotalSeconds:0} s of the trace at {rate}×) over {mix.Count} deployment(s)…");
     var clock = TimeProvider.System.GetTimestamp();
-    var outcomes = await new LoadRunner(http, TimeProvider.System).RunAsync(trace, mix, rate, result.GetValue(seed), result.GetValue(maxPrompt), result.GetValue(maxOutput), cancellationToken);
+    var outcomes = await new LoadRunner(http, TimeProvider.System).RunAsync(trace, mix, rate, result.GetValue(seed), result.GetValue(maxPrompt), result.GetValue(maxOutput), cancellationToken, classMix.Count > 0 ? classMix : null);
     var elapsed = TimeProvider.System.GetElapsedTime(clock);
 
     var targets = new Dictionary<string, SloTargets>(StringComparer.Ordinal);

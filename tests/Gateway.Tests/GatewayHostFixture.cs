@@ -1,10 +1,8 @@
 using GpuSharing.Gateway.Configuration;
 using GpuSharing.Grains.Hardware.Simulation;
 using GpuSharing.Silo.Hosting;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -19,17 +17,25 @@ namespace GpuSharing.Gateway.Tests;
 public class GatewayHostFixture : IAsyncLifetime
 {
     private readonly Dictionary<string, string?> _gatewaySettings;
-    private WebApplication? _silo;
+    private readonly Dictionary<string, string?> _siloSettings;
+    private InProcessSilo? _silo;
     private WebApplicationFactory<GatewayOptions>? _gateway;
 
     public GatewayHostFixture()
-        : this(new Dictionary<string, string?>())
+        : this(new Dictionary<string, string?> { ["GpuSharing:Gateway:Serving:BypassScrapeInterval"] = "00:00:00.500" })
     {
     }
 
-    protected GatewayHostFixture(Dictionary<string, string?> gatewaySettings) => _gatewaySettings = gatewaySettings;
+    protected GatewayHostFixture(Dictionary<string, string?> gatewaySettings, Dictionary<string, string?>? siloSettings = null)
+    {
+        _gatewaySettings = gatewaySettings;
+        _siloSettings = siloSettings ?? [];
+    }
 
     public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>The gateway's services, to read its own counters.</summary>
+    public IServiceProvider GatewayServices => _gateway!.Services;
 
     /// <summary>The silo's grains, to call them as the product's own processes do (e.g. report endpoints to the directory).</summary>
     public IGrainFactory Grains => _silo!.Services.GetRequiredService<IGrainFactory>();
@@ -40,44 +46,16 @@ public class GatewayHostFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        var clusterId = $"gateway-tests-{Guid.NewGuid():N}"[..30];
-        var siloGatewayPort = FreePorts.Next();
-        var cluster = new Dictionary<string, string?>
-        {
-            ["GpuSharing:Storage"] = "memory",
-            ["GpuSharing:Clustering"] = "localhost",
-            ["GpuSharing:Cluster:ClusterId"] = clusterId,
-            ["GpuSharing:Cluster:ServiceId"] = clusterId,
-        };
-
-        var silo = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = "Testing" });
-        silo.Configuration.AddInMemoryCollection(cluster);
-        silo.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["urls"] = $"http://127.0.0.1:{FreePorts.Next()}",
-            ["GpuSharing:Silo:Role"] = "all",
-            ["GpuSharing:Silo:SiloPort"] = $"{FreePorts.Next()}",
-            ["GpuSharing:Silo:GatewayPort"] = $"{siloGatewayPort}",
-            ["GpuSharing:Node:Name"] = "node-1",
-            ["GpuSharing:Node:Backend"] = "simulated",
-            ["GpuSharing:Node:SimulatedGpus"] = "MI300X:2",
-            ["GpuSharing:Node:Runtime"] = "simulated",
-        });
-        silo.Logging.ClearProviders();
-        silo.AddGpuSharingSilo();
-        _silo = silo.Build();
-        _silo.MapSiloEndpoints();
-        await _silo.StartAsync(cancellationToken);
-
+        _silo = await InProcessSilo.StartAsync("node-1", "MI300X:2", _siloSettings, cancellationToken);
         _gateway = new WebApplicationFactory<GatewayOptions>().WithWebHostBuilder(builder =>
         {
             builder.UseEnvironment("Testing");
-            foreach (var (key, value) in cluster)
+            foreach (var (key, value) in _silo.ClusterSettings)
             {
                 builder.UseSetting(key, value);
             }
 
-            builder.UseSetting("GpuSharing:Gateway:SiloGatewayPorts:0", $"{siloGatewayPort}");
+            builder.UseSetting("GpuSharing:Gateway:SiloGatewayPorts:0", $"{_silo.GatewayPort}");
             foreach (var (key, value) in _gatewaySettings)
             {
                 builder.UseSetting(key, value);
@@ -106,7 +84,6 @@ public class GatewayHostFixture : IAsyncLifetime
 
         if (_silo is not null)
         {
-            await _silo.StopAsync(CancellationToken.None);
             await _silo.DisposeAsync();
         }
     }

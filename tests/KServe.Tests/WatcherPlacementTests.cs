@@ -2,7 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using GpuSharing.Fakes.Kubernetes;
 using GpuSharing.Gateway.KServe;
+using GpuSharing.Grains.Interfaces.Fleet;
 using GpuSharing.Grains.Interfaces.Models;
+using GpuSharing.Grains.Interfaces.Serving;
 
 namespace GpuSharing.KServe.Tests;
 
@@ -48,6 +50,39 @@ public sealed class WatcherPlacementTests
         var reasons = env.Events("team-a", "llama").Select(e => (e.Type, e.Reason)).ToList();
         Assert.Equal(("Normal", "Pending"), reasons[0]);
         Assert.Equal(("Normal", "Placed"), reasons[^1]);
+    }
+
+    [Fact]
+    public async Task The_status_address_of_a_placed_InferenceService_that_KServe_reports_ready_becomes_its_endpoint()
+    {
+        await using var env = await KServeEnvironment.StartAsync(("node-a", "MI300X:1"));
+        await env.StartWatcherAsync();
+        env.Create("team-e", "chat", "Qwen/Qwen2.5-7B-Instruct", new Dictionary<string, string> { [SharingAnnotations.QosPriority] = "high" });
+        env.Create("team-e", "slow", "Qwen/Qwen2.5-0.5B-Instruct");
+        await env.WaitForAsync("team-e", "chat", s => KServeEnvironment.Status(s) == "Placed");
+        await env.WaitForAsync("team-e", "slow", s => KServeEnvironment.Status(s) == "Placed");
+
+        // KServe's controller (absent here) would write these: an address for both, Ready for one of them only.
+        foreach (var (name, ready) in new[] { ("chat", "True"), ("slow", "False") })
+        {
+            env.Store.Patch(FakeResourceType.InferenceServices, "team-e", name, o =>
+            {
+                o["status"] = new JsonObject
+                {
+                    ["address"] = new JsonObject { ["url"] = $"http://{name}-predictor.team-e.svc.cluster.local" },
+                    ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = ready }),
+                };
+                return o;
+            });
+        }
+
+        var directory = env.Hardware.Client.GetGrain<IEndpointDirectoryGrain>(Pools.Default);
+        await env.WaitUntilAsync(async () => (await directory.ListAsync(TestContext.Current.CancellationToken)).Endpoints.Any(e => e.Source == KServeEndpoints.Reporter), "the watcher reports the ready InferenceService's address");
+        var endpoints = (await directory.ListAsync(TestContext.Current.CancellationToken)).Endpoints.Where(e => e.Source == KServeEndpoints.Reporter).ToList();
+
+        var endpoint = Assert.Single(endpoints);
+        Assert.Equal(("team-e/chat", "http://chat-predictor.team-e.svc.cluster.local", "chat", Priority.High), (endpoint.Deployment, endpoint.Url, endpoint.ServedModel, endpoint.Priority));
+        Assert.True(endpoint.MaxNumSeqs > 1, $"the placement's sequence limit, not {endpoint.MaxNumSeqs}");
     }
 
     [Fact]

@@ -56,4 +56,7 @@ public record DeploymentRequestBody
 
     [Range(typeof(long), "1", "9223372036854775807"), Description("A cap on each replica's reservation.")]
     public long? MemoryLimitBytes { get; init; }
+
+    [MinLength(1), MaxLength(DeclaredEndpoints.MaxCount), Description("Servers you run for this deployment (OpenAI-compatible base URLs, http or https); the gateway routes to them besides the replicas a node silo runs.")]
+    public IReadOnlyList<string>? Endpoints { get; init; }
 }

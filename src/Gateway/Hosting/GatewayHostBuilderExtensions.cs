@@ -53,6 +53,7 @@ public static class GatewayHostBuilderExtensions
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter<Precision>(JsonNamingPolicy.CamelCase));
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter<Isolation>(JsonNamingPolicy.CamelCase));
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            o.SerializerOptions.Converters.Add(new DeclaredEndpointsJsonConverter());
         });
         builder.Services.AddSingleton<IProblemDetailsWriter, OpenAiProblemWriter>(); // before the default writer: /v1 answers in the OpenAI format
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context => Problems.Normalize(context.ProblemDetails));
@@ -103,6 +104,8 @@ public static class GatewayHostBuilderExtensions
         builder.Services.AddSingleton<OpenAiProxy>();
         builder.Services.AddSingleton<SloRecorder>();
         builder.Services.AddHostedService<SloFlusher>();
+        builder.Services.AddSingleton<BypassScraper>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<BypassScraper>());
         builder.Services
             .AddAuthentication(BearerTokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerTokenAuthenticationHandler>(BearerTokenAuthenticationHandler.SchemeName, null);

@@ -7,7 +7,7 @@ namespace GpuSharing.Gateway.Http;
 /// A deployment spec from JSON: <c>model</c> (required), <c>precision</c> (bf16), <c>maxModelLen</c>, <c>maxNumSeqs</c>,
 /// <c>replicas</c> (1), <c>priority</c> (medium), <c>isolation</c>, <c>slo</c>, <c>architecture</c>, <c>kvCacheBytes</c>,
 /// <c>minKvCacheBytes</c>, <c>maxTensorParallel</c>, <c>kvCacheDtype</c> (auto | fp8), <c>node</c> and <c>gpu</c> (a pin),
-/// <c>memoryLimitBytes</c> (a cap on each replica's reservation).
+/// <c>memoryLimitBytes</c> (a cap on each replica's reservation), <c>endpoints</c> (servers the owner runs: base URLs).
 /// </summary>
 public static class DeploymentSpecReader
 {
@@ -15,6 +15,7 @@ public static class DeploymentSpecReader
     [
         "model", "precision", "maxModelLen", "maxNumSeqs", "replicas", "priority", "isolation", "slo", "architecture",
         "kvCacheBytes", "minKvCacheBytes", "maxTensorParallel", "kvCacheDtype", "node", "gpu", "memoryLimitBytes",
+        "endpoints",
     ];
 
 
@@ -62,6 +63,7 @@ public static class DeploymentSpecReader
         }
 
         var memoryLimitBytes = fields.Integer("memoryLimitBytes", 1, long.MaxValue);
+        var endpoints = ReadEndpoints(fields.Element("endpoints"), Path(prefix, "endpoints"), errors);
         var slo = ReadSlo(fields.Element("slo"), Path(prefix, "slo"), errors);
         var architecture = ReadArchitecture(fields.Element("architecture"), Path(prefix, "architecture"), errors);
         if (errors.Count > before)
@@ -85,7 +87,46 @@ public static class DeploymentSpecReader
             kvCacheDtype ?? false,
             node,
             memoryLimitBytes,
-            (int?)gpu);
+            (int?)gpu,
+            Endpoints: endpoints);
+    }
+
+    private static DeclaredEndpoints? ReadEndpoints(JsonElement? element, string path, Dictionary<string, string[]> errors)
+    {
+        if (element is not { } value)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() is 0 or > DeclaredEndpoints.MaxCount)
+        {
+            errors[path] = [$"'endpoints' must be an array of 1 to {DeclaredEndpoints.MaxCount} base URLs."];
+            return null;
+        }
+
+        var urls = new List<string>();
+        var index = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            var error = item.ValueKind != JsonValueKind.String ? "must be a string." : item.GetString()!.Length > 2048 ? "must be at most 2048 characters." : DeclaredEndpoints.Error(item.GetString()!);
+            if (error is not null)
+            {
+                errors[$"{path}[{index}]"] = [error];
+            }
+            else
+            {
+                urls.Add(item.GetString()!.TrimEnd('/'));
+            }
+
+            index++;
+        }
+
+        if (urls.Distinct(StringComparer.Ordinal).Count() != urls.Count)
+        {
+            errors[path] = ["'endpoints' lists a URL twice."];
+        }
+
+        return new DeclaredEndpoints(urls);
     }
 
     private static SloSpec? ReadSlo(JsonElement? element, string prefix, Dictionary<string, string[]> errors)

@@ -1,5 +1,6 @@
 using GpuSharing.Grains.Interfaces.Fleet;
 using GpuSharing.Grains.Interfaces.Models;
+using GpuSharing.Grains.Interfaces.Serving;
 using k8s;
 using k8s.Autorest;
 using k8s.LeaderElection;
@@ -95,6 +96,9 @@ public sealed partial class KServeWatcher(
         }
     }
 
+    /// <summary>How often the leader reports the InferenceServices' serving addresses.</summary>
+    public static readonly TimeSpan EndpointReportInterval = TimeSpan.FromSeconds(5);
+
     private async Task LeadAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
@@ -105,6 +109,7 @@ public sealed partial class KServeWatcher(
         var tasks = scopes.Select(scope => informer.RunAsync(scope, cancellationToken)).ToList();
         tasks.Add(ResyncAsync(scopes, cancellationToken));
         tasks.Add(FollowChangesAsync(scopes, cancellationToken));
+        tasks.Add(ReportEndpointsAsync(cancellationToken));
         tasks.AddRange(Enumerable.Range(0, settings.Workers).Select(_ => WorkAsync(cancellationToken)));
         try
         {
@@ -239,6 +244,36 @@ public sealed partial class KServeWatcher(
         }
     }
 
+    /// <summary>
+    /// The leader reports where KServe serves the placed InferenceServices to the endpoint directory, the whole set
+    /// every few seconds (the directory forgets a set not reported again within 30 s, e.g. after leadership moves).
+    /// </summary>
+    private async Task ReportEndpointsAsync(CancellationToken cancellationToken)
+    {
+        var directory = services.GetRequiredService<IClusterClient>().GetGrain<IEndpointDirectoryGrain>(Pools.Default);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (cache.Synced)
+                {
+                    await directory.ReportAsync(KServeEndpoints.Reporter, KServeEndpoints.From(cache.Keys.Select(cache.Get).OfType<InferenceService>()), cancellationToken);
+                }
+
+                await Task.Delay(EndpointReportInterval, time, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            {
+                LogEndpointReportFailed(logger, ex.Message);
+                await DelayAsync(EndpointReportInterval, cancellationToken);
+            }
+        }
+    }
+
     private static bool InScope(string key, string?[] scopes) =>
         scopes.Any(s => s is null || key.StartsWith(s + "/", StringComparison.Ordinal));
 
@@ -297,6 +332,9 @@ public sealed partial class KServeWatcher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the deployments' change feed failed: {Error}; retrying")]
     private static partial void LogChangeFeedFailed(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not report the InferenceServices' serving addresses ({Error}); trying again")]
+    private static partial void LogEndpointReportFailed(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Identity} gave up the lease")]
     private static partial void LogGaveUp(ILogger logger, string identity);

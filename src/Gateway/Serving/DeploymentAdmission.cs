@@ -11,8 +11,17 @@ namespace GpuSharing.Gateway.Serving;
 /// or a queue place. A waiter whose deadline passes leaves the queue. Strict priority between classes, first come
 /// first served within one; a class is served whenever no higher class waits, so <c>medium</c> never starves
 /// while <c>high</c> is idle.
+/// <para>
+/// Headroom: a running request holds its slot for its whole answer (seconds of decoding), so a request of a higher
+/// class that finds every slot taken by lower ones waits for one to finish, and its time to first token with it.
+/// While a higher class is active (running, waiting, or seen within <c>demandMemory</c>), <c>headroomShare</c> of the
+/// slots — or, when the classes above were busier than that within the memory, their peak of running and waiting
+/// requests plus one, never every slot — are therefore kept for them: the requests of a class and the classes below
+/// it together stay under the capacity less that headroom. A class idle for <c>demandMemory</c> keeps nothing; the
+/// highest class is never held back. The memory is read when a request comes or goes and when the deployment is resized (every refresh).
+/// </para>
 /// </summary>
-public sealed class DeploymentAdmission(TimeProvider time)
+public sealed class DeploymentAdmission(TimeProvider time, double headroomShare = 0, TimeSpan demandMemory = default)
 {
     private static readonly Priority[] HighestFirst = [Priority.High, Priority.Medium, Priority.Low];
 
@@ -25,8 +34,11 @@ public sealed class DeploymentAdmission(TimeProvider time)
     };
 
     private readonly Dictionary<Priority, int> _running = new() { [Priority.High] = 0, [Priority.Medium] = 0, [Priority.Low] = 0 };
+    private readonly Dictionary<Priority, long?> _lastSeen = new() { [Priority.High] = null, [Priority.Medium] = null, [Priority.Low] = null };
+    private readonly Dictionary<Priority, (int Peak, long At)> _peak = new() { [Priority.High] = (0, 0), [Priority.Medium] = (0, 0), [Priority.Low] = (0, 0) };
     private int _capacity;
     private int _queuePerClass;
+    private bool _preemptive;
 
     /// <summary>Requests running now and waiting now, per class.</summary>
     public (int Running, int Waiting) Load(Priority priority)
@@ -37,13 +49,19 @@ public sealed class DeploymentAdmission(TimeProvider time)
         }
     }
 
-    /// <summary>Sets the concurrency (0: nothing runs, everything waits) and the queue bound per class; lets waiters in if there is room.</summary>
-    public void Resize(int capacity, int queuePerClass)
+    /// <summary>
+    /// Sets the concurrency (0: nothing runs, everything waits) and the queue bound per class; lets waiters in if there
+    /// is room. <paramref name="preemptive"/>: the servers schedule by priority and preempt (vLLM's
+    /// <c>--scheduling-policy priority</c>), so a request may run beyond the capacity while as many requests of lower
+    /// classes run as it exceeds it — the server pauses one of them — and its class and those above stay within it.
+    /// </summary>
+    public void Resize(int capacity, int queuePerClass, bool preemptive = false)
     {
         lock (_gate)
         {
             _capacity = Math.Max(0, capacity);
             _queuePerClass = Math.Max(0, queuePerClass);
+            _preemptive = preemptive;
             GrantWhileRoom();
         }
     }
@@ -54,9 +72,10 @@ public sealed class DeploymentAdmission(TimeProvider time)
         Waiter waiter;
         lock (_gate)
         {
-            if (_running.Values.Sum() < _capacity && !WaitingAtOrAbove(priority))
+            if (MayRun(priority) && !WaitingAtOrAbove(priority))
             {
                 _running[priority]++;
+                Observe(priority);
                 return Slot(priority);
             }
 
@@ -77,6 +96,7 @@ public sealed class DeploymentAdmission(TimeProvider time)
 
             waiter = new Waiter(priority);
             waiter.Node = _queues[priority].AddLast(waiter);
+            Observe(priority);
         }
 
         var outcome = await WaitAsync(waiter, deadline, cancellationToken);
@@ -121,13 +141,14 @@ public sealed class DeploymentAdmission(TimeProvider time)
         lock (_gate)
         {
             _running[priority]--;
+            Observe(priority);
             GrantWhileRoom();
         }
     });
 
     private void GrantWhileRoom()
     {
-        while (_running.Values.Sum() < _capacity && Dequeue() is { } next)
+        while (Dequeue() is { } next)
         {
             _running[next.Priority]++;
             if (!next.Completion.TrySetResult(AdmissionOutcome.Admitted))
@@ -137,18 +158,91 @@ public sealed class DeploymentAdmission(TimeProvider time)
         }
     }
 
+    /// <summary>The oldest waiter of the highest waiting class, if that class may run now; a lower class never passes a higher one that waits.</summary>
     private Waiter? Dequeue()
     {
         foreach (var priority in HighestFirst)
         {
             if (_queues[priority].First is { } first)
             {
+                if (!MayRun(priority))
+                {
+                    return null;
+                }
+
                 _queues[priority].RemoveFirst();
                 return first.Value;
             }
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// A slot is free, and taking it leaves the headroom of every class at or above <paramref name="priority"/> whole:
+    /// for each such class <c>q</c> with a class above it active, the requests of <c>q</c> and below stay under the
+    /// capacity less the headroom. Checking the classes above too keeps a lower class from taking what a higher one
+    /// below the top may not (the limits nest: <c>low</c> never gets more room than <c>medium</c>).
+    /// </summary>
+    private bool MayRun(Priority priority)
+    {
+        var running = _running.Values.Sum();
+        if (running >= _capacity)
+        {
+            var atOrAbove = HighestFirst.Where(p => p >= priority).Sum(p => _running[p]);
+            var below = running - atOrAbove;
+            return _preemptive && atOrAbove < _capacity && below > running - _capacity;
+        }
+
+        var share = headroomShare > 0 && demandMemory > TimeSpan.Zero ? (int)Math.Floor(_capacity * headroomShare) : 0;
+        if (share == 0)
+        {
+            return true;
+        }
+
+        foreach (var level in HighestFirst.Where(q => q >= priority && q < Priority.High))
+        {
+            var above = HighestFirst.Where(p => p > level).ToList();
+            if (!above.Any(Active))
+            {
+                continue;
+            }
+
+            // The share, or more when the classes above were busier than that lately (plus one for their next
+            // arrival) — never every slot, so that a lower class always moves.
+            var headroom = Math.Min(_capacity - 1, Math.Max(share, above.Sum(RecentPeak) + 1));
+            var atOrBelow = HighestFirst.Where(p => p <= level).Sum(p => _running[p]);
+            if (atOrBelow + headroom >= _capacity)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private bool Active(Priority priority) =>
+        _running[priority] + _queues[priority].Count > 0 || (_lastSeen[priority] is { } seen && time.GetElapsedTime(seen) < demandMemory);
+
+    /// <summary>The most requests the class ran and queued at once within the demand memory.</summary>
+    private int RecentPeak(Priority priority)
+    {
+        var now = _running[priority] + _queues[priority].Count;
+        var (peak, at) = _peak[priority];
+        return time.GetElapsedTime(at) < demandMemory ? Math.Max(peak, now) : now;
+    }
+
+    /// <summary>Notes that the class was active now (its headroom lasts the demand memory from here) and how busy.</summary>
+    private void Observe(Priority priority)
+    {
+        var now = time.GetTimestamp();
+        _lastSeen[priority] = now;
+        var current = _running[priority] + _queues[priority].Count;
+        var (peak, at) = _peak[priority];
+        if (current >= peak || time.GetElapsedTime(at) >= demandMemory)
+        {
+            _peak[priority] = (current, now);
+        }
     }
 
     private bool WaitingAtOrAbove(Priority priority) => HighestFirst.Where(p => p >= priority).Any(p => _queues[p].Count > 0);

@@ -19,6 +19,13 @@ public sealed class DeploymentRoute(string deployment, Priority priority, IReadO
     /// <summary>Requests the routable replicas run at once: their sequence limits added up.</summary>
     public int Capacity => Replicas.Where(r => r.Healthy).Sum(r => Math.Max(1, r.Endpoint.MaxNumSeqs));
 
+    /// <summary>
+    /// Every routable replica's server schedules by the <c>priority</c> the gateway sends and preempts for it: the
+    /// runtimes the node silos start (vLLM with <c>--scheduling-policy priority</c>, the simulator). Servers run
+    /// elsewhere (KServe, declared) may refuse a <c>priority</c> field, so they are sent none.
+    /// </summary>
+    public bool Preemptive => Replicas.Where(r => r.Healthy).All(r => r.SchedulesByPriority);
+
     /// <summary>The routable replica with the fewest requests in flight (ties: the lowest replica number).</summary>
     public ReplicaTarget? Pick() =>
         Replicas.Where(r => r.Healthy).OrderBy(r => r.Outstanding).ThenBy(r => r.Endpoint.Replica).FirstOrDefault();

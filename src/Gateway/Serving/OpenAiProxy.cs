@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GpuSharing.Gateway.Configuration;
+using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Interfaces.Slo;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
@@ -25,6 +26,9 @@ public sealed class OpenAiProxy(
     TimeProvider time)
 {
     public const string DeadlineHeader = "X-Request-Deadline-Ms";
+
+    /// <summary>A request's own class (<c>high</c>, <c>medium</c>, <c>low</c>); without it, its deployment's priority.</summary>
+    public const string PriorityHeader = "X-Request-Priority";
 
     private static readonly ForwarderRequestConfig ProxyConfig = new() { ActivityTimeout = TimeSpan.FromMinutes(10) };
 
@@ -63,18 +67,25 @@ public sealed class OpenAiProxy(
             return OpenAiErrors.Create(400, "invalid_request_error", "invalid_deadline", $"{DeadlineHeader} must be a whole number of milliseconds from 1 to 3600000.");
         }
 
+        if (!TryPriority(request, route.Priority, out var priority))
+        {
+            return OpenAiErrors.Create(400, "invalid_request_error", "invalid_priority", $"{PriorityHeader} must be one of high, medium, low.");
+        }
+
         if (!route.Routable)
         {
             Record(route, arrived, served: false);
             return OpenAiErrors.Create(503, "server_error", "model_not_routable", $"{route.Deployment} has no replica that answers yet; try again shortly.", retryAfter: TimeSpan.FromSeconds(2));
         }
 
-        using var admission = await route.Admission.EnterAsync(route.Priority, deadline, context.RequestAborted);
+        using var admission = settings.Admission
+            ? await route.Admission.EnterAsync(priority, deadline, context.RequestAborted)
+            : new Admission(AdmissionOutcome.Admitted, null);
         switch (admission.Outcome)
         {
             case AdmissionOutcome.Shed:
                 Record(route, arrived, served: false);
-                return OpenAiErrors.Create(429, "rate_limit_exceeded", "shed", $"{route.Deployment} is overloaded; requests of class '{route.Priority.ToString().ToLowerInvariant()}' are shed first. Retry later.", retryAfter: TimeSpan.FromSeconds(1));
+                return OpenAiErrors.Create(429, "rate_limit_exceeded", "shed", $"{route.Deployment} is overloaded; requests of class '{WireNames.Of(priority)}' are shed first. Retry later.", retryAfter: TimeSpan.FromSeconds(1));
             case AdmissionOutcome.DeadlineExceeded:
                 Record(route, arrived, served: false);
                 return OpenAiErrors.Create(429, "rate_limit_exceeded", "deadline_exceeded", $"The request waited for {route.Deployment} until its deadline.", retryAfter: TimeSpan.FromSeconds(1));
@@ -88,17 +99,30 @@ public sealed class OpenAiProxy(
             return OpenAiErrors.Create(503, "server_error", "model_not_routable", $"{route.Deployment} lost its last answering replica; try again shortly.", retryAfter: TimeSpan.FromSeconds(2));
         }
 
-        return await ForwardAsync(context, route, target, body, raw!, arrived);
+        return await ForwardAsync(context, route, target, body, raw!, arrived, priority, settings);
     }
 
-    private async Task<IResult> ForwardAsync(HttpContext context, DeploymentRoute route, ReplicaTarget target, JsonObject body, byte[] raw, long arrived)
+    private async Task<IResult> ForwardAsync(HttpContext context, DeploymentRoute route, ReplicaTarget target, JsonObject body, byte[] raw, long arrived, Priority priority, ServingOptions settings)
     {
         // The server knows the model by its own name: the body says that name, whatever name the caller used (the
         // bytes as they came when it already does).
         var bytes = raw;
+        var rewrite = false;
         if (body["model"]!.GetValue<string>() != target.Endpoint.ServedModel)
         {
             body["model"] = target.Endpoint.ServedModel;
+            rewrite = true;
+        }
+
+        // A server that schedules by priority (vLLM's --scheduling-policy priority: lower first) gets the class.
+        if (target.SchedulesByPriority && settings.Admission)
+        {
+            body["priority"] = ServerPriority(priority);
+            rewrite = true;
+        }
+
+        if (rewrite)
+        {
             bytes = JsonSerializer.SerializeToUtf8Bytes(body);
         }
 
@@ -199,6 +223,27 @@ public sealed class OpenAiProxy(
         }
 
         return false;
+    }
+
+    /// <summary>vLLM's request priority: lower is served first; a request without one counts as 0.</summary>
+    private static int ServerPriority(Priority priority) => priority switch
+    {
+        Priority.High => 0,
+        Priority.Medium => 1,
+        _ => 2,
+    };
+
+    private static bool TryPriority(HttpRequest request, Priority deployment, out Priority priority)
+    {
+        priority = deployment;
+        if (!request.Headers.TryGetValue(PriorityHeader, out var values))
+        {
+            return true;
+        }
+
+        var named = values.Count == 1 ? WireNames.Priorities.FirstOrDefault(p => p.Name == values[0]) : default;
+        priority = named.Value;
+        return named.Name is not null;
     }
 
     private static string Shorten(string text) => text.Length <= 120 ? text : text[..120] + "…";

@@ -6,6 +6,7 @@ namespace GpuSharing.Gateway.Serving;
 public sealed class ReplicaTarget(ReplicaEndpoint endpoint)
 {
     private int _outstanding;
+    private long _completed;
     private int _failures;
     private volatile bool _healthy;
 
@@ -15,6 +16,12 @@ public sealed class ReplicaTarget(ReplicaEndpoint endpoint)
     public bool Healthy => _healthy;
 
     public int Outstanding => Volatile.Read(ref _outstanding);
+
+    /// <summary>The server is one a node silo started (vLLM with priority scheduling, or the simulator): it takes a <c>priority</c>.</summary>
+    public bool SchedulesByPriority => Endpoint.Source is "vllm" or "simulated";
+
+    /// <summary>Requests the gateway has forwarded to this replica and seen finish (to tell them from traffic that bypasses it).</summary>
+    public long Completed => Interlocked.Read(ref _completed);
 
     public void Succeeded()
     {
@@ -46,6 +53,7 @@ public sealed class ReplicaTarget(ReplicaEndpoint endpoint)
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
                 Interlocked.Decrement(ref target._outstanding);
+                Interlocked.Increment(ref target._completed);
             }
         }
     }

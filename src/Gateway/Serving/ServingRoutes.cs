@@ -35,7 +35,7 @@ public sealed class ServingRoutes(TimeProvider time, IOptions<ServingOptions> op
             var targets = group
                 .Select(e => previous.TryGetValue((e.Deployment, e.Replica, e.Url), out var kept) && kept.Endpoint == e ? kept : Carried(previous, e))
                 .ToList();
-            routes[group.Key] = new DeploymentRoute(group.Key, group.First().Priority, targets, _admissions.GetOrAdd(group.Key, _ => new DeploymentAdmission(time)));
+            routes[group.Key] = new DeploymentRoute(group.Key, group.First().Priority, targets, _admissions.GetOrAdd(group.Key, _ => new DeploymentAdmission(time, options.Value.HeadroomShare, options.Value.DemandMemory)));
         }
 
         foreach (var gone in _admissions.Keys.Where(k => !routes.ContainsKey(k)))
@@ -55,7 +55,7 @@ public sealed class ServingRoutes(TimeProvider time, IOptions<ServingOptions> op
         foreach (var route in _routes.Values)
         {
             var capacity = route.Capacity;
-            route.Admission.Resize(capacity, Math.Max(1, capacity) * options.Value.QueuePerSlot);
+            route.Admission.Resize(capacity, Math.Max(1, capacity) * options.Value.QueuePerSlot, route.Preemptive);
         }
     }
 

@@ -8,6 +8,7 @@ namespace GpuSharing.Grains.Interfaces.Models;
 /// <see cref="MemoryLimitBytes"/> caps a replica's whole reservation (weights, KV cache, engine reserve): the KV cache
 /// gets what the cap leaves. <see cref="Node"/> and <see cref="Gpu"/> pin the replicas. <see cref="ManagedBy"/> names
 /// the controller that owns the deployment (<c>kserve</c> for the InferenceService watcher); others must not change it.
+/// <see cref="Endpoints"/> are servers the owner runs, routed to besides any replica a node silo runs.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("gpusharing.DeploymentSpec")]
 public sealed record DeploymentSpec(
@@ -27,7 +28,8 @@ public sealed record DeploymentSpec(
     string? Node = null,
     long? MemoryLimitBytes = null,
     int? Gpu = null,
-    string? ManagedBy = null)
+    string? ManagedBy = null,
+    DeclaredEndpoints? Endpoints = null)
 {
     public Isolation EffectiveIsolation => Isolation ?? (Priority == Priority.High ? Models.Isolation.Exclusive : Models.Isolation.Shared);
 }

@@ -6,6 +6,9 @@ namespace GpuSharing.Grains.Interfaces.Models;
 /// </summary>
 public static class VllmFlags
 {
+    /// <summary>The model the binding serves (for <c>vllm serve</c>, the positional argument).</summary>
+    public const string Model = "--model";
+
     public const string GpuMemoryUtilization = "--gpu-memory-utilization";
     public const string MaxModelLen = "--max-model-len";
     public const string MaxNumSeqs = "--max-num-seqs";

@@ -19,10 +19,10 @@ public sealed class NodeOptions
 
     /// <summary>
     /// What serves the placed replicas of REST deployments on this node: <c>none</c> (KServe or something else runs
-    /// them), or <c>simulated</c> (a SIMULATED inference server per replica, in this process). <c>vllm</c> is part of
-    /// the contract and not available in this version.
+    /// them), <c>simulated</c> (a SIMULATED inference server per replica, in this process) or <c>vllm</c> (a
+    /// <c>vllm serve</c> child process per replica, <c>GpuSharing:Node:Vllm</c>).
     /// </summary>
-    [RegularExpression("^(none|simulated)$", ErrorMessage = "GpuSharing:Node:Runtime must be 'none' or 'simulated' ('vllm' is not available in this version).")]
+    [RegularExpression("^(none|simulated|vllm)$", ErrorMessage = "GpuSharing:Node:Runtime must be 'none', 'simulated' or 'vllm'.")]
     public string Runtime { get; set; } = "none";
 
     /// <summary>Simulated GPUs, e.g. <c>MI300X:2</c> or <c>MI300X:1,MI355X:1</c>.</summary>

@@ -33,6 +33,12 @@ public static class NodeServiceCollectionExtensions
             services.AddSingleton<IReplicaRuntime, SimulatedReplicaRuntime>();
             services.AddHostedService<ReplicaRuntimeManager>();
         }
+        else if (string.Equals(node.Runtime, "vllm", StringComparison.Ordinal))
+        {
+            services.AddValidatedOptions<VllmOptions>(VllmOptions.SectionName);
+            services.AddSingleton<IReplicaRuntime, VllmReplicaRuntime>();
+            services.AddHostedService<ReplicaRuntimeManager>();
+        }
 
         services.AddSingleton<NodeAgentStatus>();
         services.AddHostedService<NodeAgent>();

@@ -7,6 +7,7 @@ using GpuSharing.Grains.Hardware.AmdSmi;
 using GpuSharing.Grains.Placement;
 using GpuSharing.Silo.Configuration;
 using GpuSharing.Silo.Health;
+using GpuSharing.Silo.Serving;
 using Orleans.Configuration;
 
 namespace GpuSharing.Silo.Hosting;
@@ -38,6 +39,11 @@ public static class SiloHostBuilderExtensions
             }
 
             builder.Services.AddGpuNode(node);
+        }
+
+        if (host.Role is SiloRole.Control or SiloRole.All)
+        {
+            builder.Services.AddHostedService<DeclaredEndpointReporter>();
         }
 
         builder.UseOrleans(silo =>

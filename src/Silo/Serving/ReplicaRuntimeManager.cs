@@ -104,9 +104,16 @@ public sealed partial class ReplicaRuntimeManager(
         {
             if (!_running.ContainsKey(key))
             {
-                var started = await runtime.StartAsync(launch, cancellationToken);
-                _running[key] = started;
-                LogStarted(logger, runtime.Kind, key.Deployment, key.Replica, launch.Model.Partition, started.Url.ToString());
+                try
+                {
+                    var started = await runtime.StartAsync(launch, cancellationToken);
+                    _running[key] = started;
+                    LogStarted(logger, runtime.Kind, key.Deployment, key.Replica, launch.Model.Partition, started.Url.ToString());
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException)
+                {
+                    LogStartFailed(logger, ex, runtime.Kind, key.Deployment, key.Replica); // the others still start; this one is tried again next round
+                }
             }
         }
 
@@ -158,7 +165,7 @@ public sealed partial class ReplicaRuntimeManager(
             share,
             MaxNumSeqs(placement) ?? view.Sizing.MaxNumSeqs,
             string.Create(CultureInfo.InvariantCulture, $"{placement.Node}/{placement.Gpu}/{placement.FirstPartition}"));
-        return new ReplicaLaunch(key, placement.Replica, view.Generation, model, view.Spec.Priority);
+        return new ReplicaLaunch(key, placement.Replica, view.Generation, model, view.Spec.Priority, placement.Binding);
     }
 
     /// <summary>The sequence limit the binding gives the replica (its KV cache may hold fewer than the spec asks).</summary>
@@ -174,6 +181,9 @@ public sealed partial class ReplicaRuntimeManager(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopped the server of {Deployment} replica {Replica} on node {Node}")]
     private static partial void LogStopped(ILogger logger, string deployment, int replica, string node);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not start a {Runtime} server for {Deployment} replica {Replica}; the next round tries again")]
+    private static partial void LogStartFailed(ILogger logger, Exception exception, string runtime, string deployment, int replica);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Serving round on node {Node} failed; the next round tries again")]
     private static partial void LogRoundFailed(ILogger logger, Exception exception, string node);

@@ -4,10 +4,13 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using GpuSharing.Gateway.Apis;
+using GpuSharing.Gateway.Serving;
 using GpuSharing.Grains.Interfaces.Fleet;
 using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Interfaces.Serving;
+using GpuSharing.Grains.Interfaces.Slo;
 using GpuSharing.InferenceSimulator;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GpuSharing.Gateway.Tests.Serving;
 
@@ -37,6 +40,67 @@ public sealed class OpenAiRoutingTests(GatewayHostFixture fixture) : IClassFixtu
         Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
         Assert.Equal("simulated", whole.Headers.GetValues("X-Inference-Server").Single());
         Assert.Equal((3, "serving/qwen"), (completion["usage"]!["completion_tokens"]!.GetValue<int>(), completion["model"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Endpoints_a_deployment_declares_are_routed_to_and_the_same_spec_again_changes_nothing()
+    {
+        // Pinned to a node that does not exist, the deployment is never placed: only its declared server can answer.
+        var model = new SimulatedModel("Qwen/Qwen2.5-0.5B", 1_000_000_000, 0.5, false, AcceleratorSpec.Mi300X, 1, 8, "test/declared");
+        await using var server = await SimulatedInferenceServer.StartAsync(model, new PartitionLoad(), TimeProvider.System, cancellationToken: Cancellation);
+        var spec = new { model = "qwen2.5-0.5b", node = "elsewhere", endpoints = new[] { server.Url.GetLeftPart(UriPartial.Authority) } };
+
+        var put = await fixture.Http.PutAsJsonAsync("/api/v1/models/declared/qwen", spec, Cancellation);
+        await UntilListedAsync("declared/qwen");
+        var chat = await fixture.Http.PostAsJsonAsync("/v1/chat/completions", new { model = "declared/qwen", max_tokens = 2, messages = new[] { new { role = "user", content = "Hi" } } }, Cancellation);
+        var again = await fixture.Http.PutAsJsonAsync("/api/v1/models/declared/qwen", spec, Cancellation);
+        var view = JsonNode.Parse(await again.Content.ReadAsStringAsync(Cancellation))!;
+        var bad = await fixture.Http.PutAsJsonAsync("/api/v1/models/declared/bad", new { model = "qwen2.5-0.5b", endpoints = new[] { "ftp://10.0.0.1/", "http://user:secret@10.0.0.1:8000" } }, Cancellation);
+        var problem = JsonNode.Parse(await bad.Content.ReadAsStringAsync(Cancellation))!;
+
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, chat.StatusCode);
+        Assert.Equal("Qwen/Qwen2.5-0.5B", JsonNode.Parse(await chat.Content.ReadAsStringAsync(Cancellation))!["model"]!.GetValue<string>());
+        Assert.Equal((HttpStatusCode.OK, 1L), (again.StatusCode, view["generation"]!.GetValue<long>()));
+        Assert.Equal(server.Url.GetLeftPart(UriPartial.Authority), view["spec"]!["endpoints"]![0]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("not an absolute http or https URL", problem["errors"]!["endpoints[0]"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("no credentials", problem["errors"]!["endpoints[1]"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", problem.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Requests_that_reach_a_replica_without_the_gateway_are_scraped_from_its_metrics_into_the_SLO()
+    {
+        await using var server = await StartReportedAsync("test/bypass", weightsBytes: 1_000_000_000, share: 1);
+        var scraper = fixture.GatewayServices.GetRequiredService<BypassScraper>();
+        var rounds = scraper.Rounds;
+        await Eventually.UntilAsync(_ => Task.FromResult(scraper.Rounds), r => r >= rounds + 2, TimeSpan.FromSeconds(10), r => $"{r} scrape rounds", cancellationToken: Cancellation);
+
+        using var direct = new HttpClient { BaseAddress = server.Url };
+        var request = new { model = "test/bypass", max_tokens = 2, messages = new[] { new { role = "user", content = "Hi" } } };
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await direct.PostAsJsonAsync("/v1/chat/completions", request, Cancellation)).StatusCode);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await fixture.Http.PostAsJsonAsync("/v1/chat/completions", request, Cancellation)).StatusCode);
+        }
+
+        // 3 measured by the gateway, 5 learned from the server's histograms (8 finished there, 3 of them forwarded).
+        // (No deployment backs these endpoints, so the SLO grain is read directly rather than through the API.)
+        var slo = await Eventually.UntilAsync(
+            async ct => await fixture.Grains.GetGrain<ISloGrain>("test/bypass").GetAsync(ct),
+            s => s.Windows[0].Requests >= 8,
+            TimeSpan.FromSeconds(15),
+            s => $"the SLO counts {s?.Windows[0].Requests} request(s)",
+            cancellationToken: Cancellation);
+        var counted = scraper.Rounds;
+        await Eventually.UntilAsync(_ => Task.FromResult(scraper.Rounds), r => r >= counted + 2, TimeSpan.FromSeconds(10), r => $"{r} scrape rounds", cancellationToken: Cancellation);
+        await Task.Delay(SloFlusher.Interval, Cancellation); // … and the flush after them: nothing is counted twice
+        Assert.Equal(8, (await fixture.Grains.GetGrain<ISloGrain>("test/bypass").GetAsync(Cancellation)).Windows[0].Requests);
     }
 
     [Fact]

@@ -1,10 +1,10 @@
 using CsCheck;
 using GpuSharing.Grains.Hardware.Catalog;
 using GpuSharing.Grains.Interfaces.Models;
+using GpuSharing.Grains.Interfaces.Placement;
 using GpuSharing.Grains.Planning.Placement;
 using GpuSharing.Grains.Planning.Sizing;
 using GpuSharing.Grains.Planning.WhatIf;
-using GpuSharing.Grains.Interfaces.Placement;
 
 namespace GpuSharing.Unit.Tests.Planning;
 

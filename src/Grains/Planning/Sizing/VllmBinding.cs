@@ -18,7 +18,7 @@ public static class VllmBinding
         var maxNumSeqs = (int)Math.Clamp(fullSequences, 1, sizing.MaxNumSeqs);
         var arguments = new List<string>
         {
-            "--model", sizing.ResolvedModel,
+            VllmFlags.Model, sizing.ResolvedModel,
             VllmFlags.Dtype, sizing.Precision switch
             {
                 Precision.Fp32 => "float32",
