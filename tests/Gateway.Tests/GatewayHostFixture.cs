@@ -34,6 +34,9 @@ public class GatewayHostFixture : IAsyncLifetime
 
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>The silo's own HTTP endpoints (<c>/metrics</c>).</summary>
+    public Uri SiloHttp => _silo!.Http;
+
     /// <summary>The gateway's services, to read its own counters.</summary>
     public IServiceProvider GatewayServices => _gateway!.Services;
 

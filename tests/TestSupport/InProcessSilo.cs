@@ -16,12 +16,16 @@ public sealed class InProcessSilo : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private InProcessSilo(WebApplication app, IReadOnlyDictionary<string, string?> cluster, int gatewayPort)
+    private InProcessSilo(WebApplication app, IReadOnlyDictionary<string, string?> cluster, int gatewayPort, Uri http)
     {
         _app = app;
         ClusterSettings = cluster;
         GatewayPort = gatewayPort;
+        Http = http;
     }
+
+    /// <summary>The silo's own HTTP endpoints (<c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>).</summary>
+    public Uri Http { get; }
 
     /// <summary>The settings a gateway needs to join this silo's cluster (storage, clustering, ids).</summary>
     public IReadOnlyDictionary<string, string?> ClusterSettings { get; }
@@ -37,6 +41,7 @@ public sealed class InProcessSilo : IAsyncDisposable
     {
         var clusterId = $"in-process-{Guid.NewGuid():N}"[..30];
         var gatewayPort = FreePorts.Next();
+        var httpPort = FreePorts.Next();
         var cluster = new Dictionary<string, string?>
         {
             ["GpuSharing:Storage"] = "memory",
@@ -49,7 +54,7 @@ public sealed class InProcessSilo : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(cluster);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["urls"] = $"http://127.0.0.1:{FreePorts.Next()}",
+            ["urls"] = $"http://127.0.0.1:{httpPort}",
             ["GpuSharing:Silo:Role"] = "all",
             ["GpuSharing:Silo:SiloPort"] = $"{FreePorts.Next()}",
             ["GpuSharing:Silo:GatewayPort"] = $"{gatewayPort}",
@@ -64,7 +69,7 @@ public sealed class InProcessSilo : IAsyncDisposable
         var app = builder.Build();
         app.MapSiloEndpoints();
         await app.StartAsync(cancellationToken);
-        return new InProcessSilo(app, cluster, gatewayPort);
+        return new InProcessSilo(app, cluster, gatewayPort, new Uri($"http://127.0.0.1:{httpPort}"));
     }
 
     public async ValueTask DisposeAsync()

@@ -11,6 +11,7 @@ using GpuSharing.Gateway.KServe;
 using GpuSharing.Gateway.Security;
 using GpuSharing.Gateway.Serving;
 using GpuSharing.Grains.Interfaces.Models;
+using GpuSharing.Observability;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Mvc;
@@ -103,6 +104,8 @@ public static class GatewayHostBuilderExtensions
         builder.Services.AddHostedService<EndpointRefresher>();
         builder.Services.AddSingleton<OpenAiProxy>();
         builder.Services.AddSingleton<SloRecorder>();
+        builder.Services.AddSingleton<ServingMetrics>();
+        builder.AddGpuSharingMetrics(ServingMetrics.MeterName);
         builder.Services.AddHostedService<SloFlusher>();
         builder.Services.AddSingleton<BypassScraper>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BypassScraper>());
@@ -205,6 +208,7 @@ public static class GatewayHostBuilderExtensions
         app.MapOpenApi();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapGpuSharingMetrics().ExcludeFromDescription();
         app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(AuthorizationPolicies.Operator).ExcludeFromDescription();
         return app;
     }

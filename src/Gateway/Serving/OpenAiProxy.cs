@@ -22,6 +22,7 @@ public sealed class OpenAiProxy(
     IHttpForwarder forwarder,
     ServingHttpClient client,
     SloRecorder recorder,
+    ServingMetrics metrics,
     IOptions<ServingOptions> options,
     TimeProvider time)
 {
@@ -74,7 +75,7 @@ public sealed class OpenAiProxy(
 
         if (!route.Routable)
         {
-            Record(route, arrived, served: false);
+            Record(route, priority, arrived, "unroutable");
             return OpenAiErrors.Create(503, "server_error", "model_not_routable", $"{route.Deployment} has no replica that answers yet; try again shortly.", retryAfter: TimeSpan.FromSeconds(2));
         }
 
@@ -84,10 +85,10 @@ public sealed class OpenAiProxy(
         switch (admission.Outcome)
         {
             case AdmissionOutcome.Shed:
-                Record(route, arrived, served: false);
+                Record(route, priority, arrived, "shed");
                 return OpenAiErrors.Create(429, "rate_limit_exceeded", "shed", $"{route.Deployment} is overloaded; requests of class '{WireNames.Of(priority)}' are shed first. Retry later.", retryAfter: TimeSpan.FromSeconds(1));
             case AdmissionOutcome.DeadlineExceeded:
-                Record(route, arrived, served: false);
+                Record(route, priority, arrived, "deadline_exceeded");
                 return OpenAiErrors.Create(429, "rate_limit_exceeded", "deadline_exceeded", $"The request waited for {route.Deployment} until its deadline.", retryAfter: TimeSpan.FromSeconds(1));
             case AdmissionOutcome.Cancelled:
                 return Results.Empty;
@@ -95,7 +96,7 @@ public sealed class OpenAiProxy(
 
         if (route.Pick() is not { } target)
         {
-            Record(route, arrived, served: false);
+            Record(route, priority, arrived, "unroutable");
             return OpenAiErrors.Create(503, "server_error", "model_not_routable", $"{route.Deployment} lost its last answering replica; try again shortly.", retryAfter: TimeSpan.FromSeconds(2));
         }
 
@@ -152,6 +153,7 @@ public sealed class OpenAiProxy(
 
         if (outcome == ForwarderError.None && status is >= 400 and < 500)
         {
+            metrics.Outcome(route.Deployment, priority, "rejected");
             return Results.Empty; // the caller's mistake, as the backend said: not an SLO event
         }
 
@@ -159,7 +161,14 @@ public sealed class OpenAiProxy(
         var end = time.GetTimestamp();
         var firstAt = meter.FirstByteAt ?? end;
         double? tpot = meter.DataEvents > 1 ? time.GetElapsedTime(firstAt, end).TotalMilliseconds / (meter.DataEvents - 1) : null;
-        recorder.Record(route.Deployment, new SloSample(time.GetUtcNow(), time.GetElapsedTime(arrived, firstAt).TotalMilliseconds, tpot, time.GetElapsedTime(arrived, end).TotalMilliseconds, served));
+        var ttft = time.GetElapsedTime(arrived, firstAt);
+        var endToEnd = time.GetElapsedTime(arrived, end);
+        recorder.Record(route.Deployment, new SloSample(time.GetUtcNow(), ttft.TotalMilliseconds, tpot, endToEnd.TotalMilliseconds, served));
+        metrics.Outcome(route.Deployment, priority, served ? "served" : "failed");
+        if (served)
+        {
+            metrics.Served(route.Deployment, priority, ttft.TotalSeconds, tpot / 1000, endToEnd.TotalSeconds);
+        }
         if (outcome != ForwarderError.None && !context.Response.HasStarted)
         {
             return OpenAiErrors.Create(502, "server_error", "backend_unavailable", $"The replica of {route.Deployment} did not answer ({outcome}).");
@@ -168,10 +177,12 @@ public sealed class OpenAiProxy(
         return Results.Empty;
     }
 
-    private void Record(DeploymentRoute route, long arrived, bool served)
+    /// <summary>A request that was not served: an SLO miss and an outcome.</summary>
+    private void Record(DeploymentRoute route, Priority priority, long arrived, string outcome)
     {
         var elapsed = time.GetElapsedTime(arrived).TotalMilliseconds;
-        recorder.Record(route.Deployment, new SloSample(time.GetUtcNow(), elapsed, null, elapsed, served));
+        recorder.Record(route.Deployment, new SloSample(time.GetUtcNow(), elapsed, null, elapsed, Served: false));
+        metrics.Outcome(route.Deployment, priority, outcome);
     }
 
     private static async Task<(JsonObject? Body, byte[]? Raw, IResult? Error)> ReadAsync(HttpRequest request, int maxBytes)

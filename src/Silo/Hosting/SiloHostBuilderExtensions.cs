@@ -6,7 +6,9 @@ using GpuSharing.Grains.Hardware;
 using GpuSharing.Grains.Hardware.AmdSmi;
 using GpuSharing.Grains.Placement;
 using GpuSharing.Silo.Configuration;
+using GpuSharing.Observability;
 using GpuSharing.Silo.Health;
+using GpuSharing.Silo.Metrics;
 using GpuSharing.Silo.Serving;
 using Orleans.Configuration;
 
@@ -18,6 +20,9 @@ public static class SiloHostBuilderExtensions
     /// Configures the silo process from <c>GpuSharing:*</c>: role, node and backend, storage (<c>azure</c> | <c>memory</c>),
     /// clustering (<c>localhost</c> | <c>azure</c>), ports. Invalid configuration stops the process at start with the reason.
     /// </summary>
+    /// <summary>The product's meters a silo exports: the fleet (control silos) and placement.</summary>
+    private static readonly string[] MetricsMeters = [FleetMetrics.MeterName, "GpuSharing.Placement"];
+
     public static WebApplicationBuilder AddGpuSharingSilo(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
@@ -41,9 +46,13 @@ public static class SiloHostBuilderExtensions
             builder.Services.AddGpuNode(node);
         }
 
+        builder.AddGpuSharingMetrics(MetricsMeters);
         if (host.Role is SiloRole.Control or SiloRole.All)
         {
             builder.Services.AddHostedService<DeclaredEndpointReporter>();
+            builder.Services.AddSingleton<FleetMetrics>();
+            builder.Services.AddSingleton<FleetSampler>();
+            builder.Services.AddHostedService(services => services.GetRequiredService<FleetSampler>());
         }
 
         builder.UseOrleans(silo =>
