@@ -10,6 +10,8 @@
 #   AZURITE_BLOB_PORT=10000  AZURITE_QUEUE_PORT=10001  AZURITE_TABLE_PORT=10002
 #   RUN_DIR=.run           where pids, logs and data go (a second RUN_DIR and other ports give a second system)
 #   CONFIGURATION=Release  the build the processes run (./test.sh builds the same one)
+#   PROMETHEUS_PORT=9090   Prometheus (Debian's package, when installed) scraping the silo and the gateway
+#   PROMETHEUS=on          off: do not start Prometheus
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -25,6 +27,8 @@ AZURITE_BLOB_PORT=${AZURITE_BLOB_PORT:-10000}
 AZURITE_QUEUE_PORT=${AZURITE_QUEUE_PORT:-10001}
 AZURITE_TABLE_PORT=${AZURITE_TABLE_PORT:-10002}
 CONFIGURATION=${CONFIGURATION:-Release}
+PROMETHEUS_PORT=${PROMETHEUS_PORT:-9090}
+PROMETHEUS=${PROMETHEUS:-on}
 BUILD=1
 mkdir -p "$RUN_DIR"
 RUN_DIR=$(cd "$RUN_DIR" && pwd)
@@ -193,6 +197,25 @@ start() {
   fi
   wait_ready gateway "http://127.0.0.1:$GATEWAY_PORT/readyz" "$GATEWAY_PORT" "$RUN_DIR/gateway.log"
 
+  # Prometheus scraping this system, when Debian's package is installed; the system runs without it.
+  local prometheus_line
+  if [ "$PROMETHEUS" = off ]; then
+    prometheus_line="off (PROMETHEUS=off)"
+  elif ! command -v prometheus >/dev/null; then
+    prometheus_line="not installed: sudo apt-get install prometheus, then ./run.sh again"
+  elif alive prometheus; then
+    prometheus_line="http://127.0.0.1:$PROMETHEUS_PORT/  (already running, pid $(pid_of prometheus))"
+  elif listening "$PROMETHEUS_PORT"; then
+    prometheus_line="not started: port $PROMETHEUS_PORT is taken (PROMETHEUS_PORT=… picks another)"
+  else
+    sed -e "s/127.0.0.1:5080/127.0.0.1:$GATEWAY_PORT/; s/127.0.0.1:5090/127.0.0.1:$SILO_HTTP_PORT/" deploy/prometheus/prometheus-local.yml >"$RUN_DIR/prometheus.yml"
+    cp deploy/prometheus/alerts.yml "$RUN_DIR/alerts.yml"
+    nohup prometheus --config.file="$RUN_DIR/prometheus.yml" --storage.tsdb.path="$RUN_DIR/prometheus" \
+      --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" >"$RUN_DIR/prometheus.log" 2>&1 &
+    echo $! >"$RUN_DIR/prometheus.pid"
+    prometheus_line="http://127.0.0.1:$PROMETHEUS_PORT/  (scrapes the silo and the gateway every 15 s; alert rules loaded)"
+  fi
+
   cat <<TXT
 
 The GPU sharing control plane is running: node '$NODE' with simulated $GPUS.
@@ -209,7 +232,9 @@ The GPU sharing control plane is running: node '$NODE' with simulated $GPUS.
   OpenAPI     http://127.0.0.1:$GATEWAY_PORT/openapi/v1.json
   Dashboard   http://127.0.0.1:$GATEWAY_PORT/dashboard/
   Health      http://127.0.0.1:$GATEWAY_PORT/readyz   (silo: http://127.0.0.1:$SILO_HTTP_PORT/readyz)
-  Logs        $RUN_DIR/silo.log  $RUN_DIR/gateway.log  $RUN_DIR/azurite.log
+  Metrics     curl http://127.0.0.1:$GATEWAY_PORT/metrics   (silo: curl http://127.0.0.1:$SILO_HTTP_PORT/metrics)
+  Prometheus  $prometheus_line
+  Logs        $RUN_DIR/silo.log  $RUN_DIR/gateway.log  $RUN_DIR/azurite.log  $RUN_DIR/prometheus.log
 
 Stop everything with: ./run.sh stop
 TXT
@@ -226,9 +251,9 @@ done
 
 case "$command" in
   start) start ;;
-  stop) stop_one gateway; stop_one silo; stop_one azurite ;;
+  stop) stop_one prometheus; stop_one gateway; stop_one silo; stop_one azurite ;;
   status)
-    for name in azurite silo gateway; do
+    for name in azurite silo gateway prometheus; do
       if alive "$name"; then say "$name running (pid $(pid_of "$name")) $(cat "$RUN_DIR/$name.settings" 2>/dev/null || true)"; else say "$name stopped"; fi
     done ;;
 esac

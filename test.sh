@@ -27,6 +27,15 @@ if [ ! -f tools/azurite/node_modules/.package-lock.json ] || [ tools/azurite/pac
   (cd tools/azurite && npm ci --no-audit --no-fund --loglevel=error) || { echo "test.sh: npm ci failed" >&2; exit 1; }
 fi
 
+if ! command -v promtool >/dev/null; then
+  say "installing Prometheus (promtool) from Debian…"
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null) || { echo "test.sh: apt-get install prometheus failed" >&2; exit 1; }
+  else
+    echo "test.sh: promtool is required (the alert rules' tests): sudo apt-get install prometheus" >&2; exit 1
+  fi
+fi
+
 # Dozens of short-lived .NET processes (test hosts, silos, gateways) share two cores here: no tiered-PGO
 # instrumentation and one GC heap each cost less CPU; neither changes what the code does.
 export DOTNET_TieredPGO=0 DOTNET_gcServer=0

@@ -21,9 +21,11 @@ public sealed class MetricsTests(GatewayHostFixture fixture) : IClassFixture<Gat
 
         var page = await Eventually.UntilAsync(
             async ct => await silo.GetStringAsync("/metrics", ct),
-            text => Value(text, "aim_deployment_replicas", ("namespace", "metrics"), ("name", "qwen"), ("state", "placed")) == 1,
-            TimeSpan.FromSeconds(30),
-            text => $"the silo never exported the placed replica:\n{text?[..Math.Min(text.Length, 4000)]}",
+            text => Value(text, "aim_deployment_replicas", ("namespace", "metrics"), ("name", "qwen"), ("state", "placed")) == 1
+                && Value(text, "aim_deployment_reserved_memory_bytes", ("namespace", "metrics"), ("name", "qwen")) is > 0 and var booked
+                && Values(text, "aim_gpu_partition_memory_allocated_bytes").Sum() >= booked, // nodes and deployments are read one after the other
+            TimeSpan.FromSeconds(60),
+            text => $"the silo never exported the placed replica:\n{string.Join('\n', (text ?? string.Empty).Split('\n').Where(l => l.StartsWith("aim_deployment", StringComparison.Ordinal) || l.StartsWith("aim_gpu_partition_memory_allocated", StringComparison.Ordinal)))}",
             cancellationToken: Cancellation);
         var gpus = JsonNode.Parse(await fixture.Http.GetStringAsync("/api/v1/gpus", Cancellation))!.AsArray();
 

@@ -25,6 +25,7 @@ public sealed class RunScriptTests
             ["AZURITE_QUEUE_PORT"] = $"{FreePorts.Next()}",
             ["AZURITE_TABLE_PORT"] = $"{FreePorts.Next()}",
             ["GPUS"] = "MI300X:1",
+            ["PROMETHEUS_PORT"] = $"{FreePorts.Next()}",
         };
         try
         {
@@ -34,6 +35,31 @@ public sealed class RunScriptTests
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports["GATEWAY_PORT"]}") };
             var gpus = await http.GetStringAsync("/api/v1/gpus", TestContext.Current.CancellationToken);
             Assert.Contains("\"model\":\"MI300X\"", gpus, StringComparison.Ordinal);
+
+            // Debian's Prometheus, started by run.sh, scrapes the silo and the gateway: after a repartition and a
+            // placement its queries return the partitions and the deployment with the values the API reports.
+            Assert.Contains($"Prometheus  http://127.0.0.1:{ports["PROMETHEUS_PORT"]}/", started.Output, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.Accepted, (await http.PutAsync("/api/v1/gpus/local/0/partitioning", Json("{\"computeMode\":\"CPX\"}"), TestContext.Current.CancellationToken)).StatusCode);
+            await Eventually.UntilAsync(
+                async ct => await http.GetStringAsync("/api/v1/gpus/local/0", ct),
+                gpu => gpu.Contains("\"computeMode\":\"CPX\"", StringComparison.Ordinal) && gpu.Contains("\"state\":\"Ready\"", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(60),
+                gpu => $"never CPX: {gpu}",
+                cancellationToken: TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.Created, (await http.PutAsync("/api/v1/models/prom/qwen", Json("{\"model\":\"qwen2.5-0.5b\"}"), TestContext.Current.CancellationToken)).StatusCode);
+            var reserved = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("/api/v1/gpus/local/0", TestContext.Current.CancellationToken))!["partitions"]!.AsArray().Sum(p => p!["reservedBytes"]!.GetValue<long>());
+            using var prometheus = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports["PROMETHEUS_PORT"]}") };
+            var figures = await Eventually.UntilAsync(
+                async ct => (
+                    Partitions: await QueryAsync(prometheus, "aim_gpu_partition_count{gpu=\"0\",compute_mode=\"CPX\"}", ct),
+                    Reserved: await QueryAsync(prometheus, "sum(aim_gpu_partition_memory_allocated_bytes)", ct),
+                    Placed: await QueryAsync(prometheus, "aim_deployment_replicas{namespace=\"prom\",name=\"qwen\",state=\"placed\"}", ct)),
+                f => f.Partitions == 8 && f.Reserved == reserved && f.Placed == 1,
+                TimeSpan.FromSeconds(90),
+                f => $"Prometheus answered {f}; the API reserves {reserved} bytes",
+                cancellationToken: TestContext.Current.CancellationToken);
+            Assert.True(reserved > 0);
+            Assert.Equal((8.0, (double)reserved, 1.0), (figures.Partitions, figures.Reserved, figures.Placed));
 
             // The same command again reuses what runs; other GPUs are refused by name.
             var again = await RunAsync(ports, "--no-build");
@@ -83,6 +109,16 @@ public sealed class RunScriptTests
             await RunAsync(settings, "stop");
             Directory.Delete(runDirectory, recursive: true);
         }
+    }
+
+    private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");
+
+    /// <summary>One value of an instant query; null when the query returns no series yet.</summary>
+    private static async Task<double?> QueryAsync(HttpClient prometheus, string query, CancellationToken cancellationToken)
+    {
+        var answer = System.Text.Json.Nodes.JsonNode.Parse(await prometheus.GetStringAsync($"/api/v1/query?query={Uri.EscapeDataString(query)}", cancellationToken))!;
+        var result = answer["data"]!["result"]!.AsArray();
+        return result.Count == 1 ? double.Parse(result[0]!["value"]![1]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture) : null;
     }
 
     private static async Task<(int ExitCode, string Output)> RunAsync(IReadOnlyDictionary<string, string> settings, params string[] arguments)

@@ -105,7 +105,7 @@ public static class GatewayHostBuilderExtensions
         builder.Services.AddSingleton<OpenAiProxy>();
         builder.Services.AddSingleton<SloRecorder>();
         builder.Services.AddSingleton<ServingMetrics>();
-        builder.AddGpuSharingMetrics(ServingMetrics.MeterName);
+        builder.AddGpuSharingMetrics(ServingMetrics.MeterName, KServeMetrics.MeterName);
         builder.Services.AddHostedService<SloFlusher>();
         builder.Services.AddSingleton<BypassScraper>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BypassScraper>());
@@ -209,6 +209,8 @@ public static class GatewayHostBuilderExtensions
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapGpuSharingMetrics().ExcludeFromDescription();
+        _ = app.Services.GetRequiredService<ServingMetrics>(); // its gauges exist from the first scrape, not the first request
+        _ = app.Services.GetRequiredService<KServeMetrics>();
         app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(AuthorizationPolicies.Operator).ExcludeFromDescription();
         return app;
     }

@@ -242,6 +242,11 @@ public sealed partial class InferenceServiceReconciler(
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
         {
+            if (ex.Response.StatusCode == HttpStatusCode.Conflict)
+            {
+                status.RecordConflict();
+            }
+
             LogPatchRaced(logger, service.Key, (int)ex.Response.StatusCode);
             return null;
         }

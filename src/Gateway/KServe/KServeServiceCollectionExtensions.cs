@@ -17,6 +17,7 @@ public static class KServeServiceCollectionExtensions
         services.AddSingleton<InferenceServiceCache>();
         services.AddSingleton<ReconcileQueue>();
         services.AddSingleton<KServeWatcherStatus>();
+        services.AddSingleton<KServeMetrics>();
         services.AddSingleton<KServeEventRecorder>();
         services.AddSingleton<SharedPartitionClaims>();
         services.AddSingleton<InferenceServiceReconciler>();

@@ -17,6 +17,7 @@ public sealed class KServeWatcherStatus
     private long _lists;
     private long _reconciles;
     private long _resyncs;
+    private long _conflicts;
 
     /// <summary>Reconciles finished since start.</summary>
     public long Reconciles => Interlocked.Read(ref _reconciles);
@@ -30,7 +31,12 @@ public sealed class KServeWatcherStatus
     /// <summary>Periodic resyncs done since start (each queues every cached object once).</summary>
     public long Resyncs => Interlocked.Read(ref _resyncs);
 
+    /// <summary>Writes the API server refused with 409 Conflict since start (the object is reconciled again).</summary>
+    public long Conflicts => Interlocked.Read(ref _conflicts);
+
     public void RecordWrite() => Interlocked.Increment(ref _writes);
+
+    public void RecordConflict() => Interlocked.Increment(ref _conflicts);
 
     public void RecordList() => Interlocked.Increment(ref _lists);
 

@@ -92,9 +92,12 @@ public sealed partial class PlacementGrain(TimeProvider time, IOptions<Placement
         }
 
         _revisions[deployment] = request.Revision;
+        var started = time.GetTimestamp();
         var result = _engine.Place(Demand(request));
         var updates = await ExecuteAsync(result, deployment, cancellationToken);
-        return updates.TryGetValue(deployment, out var update) ? update : Update(deployment);
+        var decided = updates.TryGetValue(deployment, out var update) ? update : Update(deployment);
+        Measure(result, decided, time.GetElapsedTime(started));
+        return decided;
     }
 
     public async Task ReleaseAsync(string deployment, CancellationToken cancellationToken = default)
@@ -165,4 +168,13 @@ public sealed partial class PlacementGrain(TimeProvider time, IOptions<Placement
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Released {Deployment}")]
     private static partial void LogReleased(ILogger logger, string deployment);
+
+    private static void Measure(PlacementResult result, PlacementUpdate decided, TimeSpan duration)
+    {
+        var outcome = decided.Unplaced.Count > 0 ? "unplaced" : decided.Pending.Count > 0 ? "pending" : "placed";
+        PlacementMetrics.Decisions.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        PlacementMetrics.DecisionDuration.Record(duration.TotalSeconds);
+        PlacementMetrics.Preemptions.Add(result.Preemptions.Count);
+        PlacementMetrics.RepartitionsRequested.Add(result.Repartitions.Count + result.MemoryModeChanges.Count);
+    }
 }

@@ -28,8 +28,10 @@ public sealed partial class FleetSampler(IGrainFactory grains, FleetMetrics metr
                 metrics.Update(await SampleAsync(stoppingToken));
                 Interlocked.Increment(ref _rounds);
             }
-            catch (Exception ex) when (ex is OrleansException or TimeoutException && !stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                // The silo still starting (no grain calls yet), a silo down, storage down: metrics keep the last
+                // sample and the next round tries again. Nothing here may stop the sampling for good.
                 LogSampleFailed(logger, ex.Message);
             }
 

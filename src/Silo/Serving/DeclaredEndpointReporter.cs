@@ -25,9 +25,9 @@ public sealed partial class DeclaredEndpointReporter(IGrainFactory grains, TimeP
             {
                 await ReportAsync(stoppingToken);
             }
-            catch (Exception ex) when (ex is OrleansException or TimeoutException && !stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                LogRoundFailed(logger, ex);
+                LogRoundFailed(logger, ex); // the silo still starting, a silo or storage down: the next round tries again
             }
 
             try
