@@ -213,7 +213,12 @@ start() {
     nohup prometheus --config.file="$RUN_DIR/prometheus.yml" --storage.tsdb.path="$RUN_DIR/prometheus" \
       --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" >"$RUN_DIR/prometheus.log" 2>&1 &
     echo $! >"$RUN_DIR/prometheus.pid"
-    prometheus_line="http://127.0.0.1:$PROMETHEUS_PORT/  (scrapes the silo and the gateway every 15 s; alert rules loaded)"
+    for _ in $(seq 1 50); do listening "$PROMETHEUS_PORT" && break; alive prometheus || break; sleep 0.2; done
+    if listening "$PROMETHEUS_PORT"; then
+      prometheus_line="http://127.0.0.1:$PROMETHEUS_PORT/  (scrapes the silo and the gateway every 15 s; alert rules loaded)"
+    else
+      prometheus_line="did not start; see $RUN_DIR/prometheus.log (the rest runs without it)"
+    fi
   fi
 
   cat <<TXT

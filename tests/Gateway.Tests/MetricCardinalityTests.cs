@@ -16,7 +16,8 @@ public sealed class MetricCardinalityTests
     public void A_thousand_deployments_give_a_fixed_number_of_series_each_with_bounded_labels()
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        var metrics = new FleetMetrics(services.GetRequiredService<IMeterFactory>());
+        var factory = services.GetRequiredService<IMeterFactory>();
+        var metrics = new FleetMetrics(factory);
         var windows = new[] { "5m", "1h", "24h" };
         metrics.Update(new FleetSnapshot([], [.. Enumerable.Range(0, 1_000).Select(i =>
         {
@@ -29,7 +30,7 @@ public sealed class MetricCardinalityTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == FleetMetrics.MeterName)
+            if (instrument.Meter.Name == FleetMetrics.MeterName && instrument.Meter.Scope == factory) // not the silos other tests run in this process
             {
                 l.EnableMeasurementEvents(instrument);
             }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using GpuSharing.Grains.Interfaces.Slo;
 
 namespace GpuSharing.Gateway.Tests;
 
@@ -74,6 +75,46 @@ public sealed class MetricsTests(GatewayHostFixture fixture) : IClassFixture<Gat
         Assert.Equal(0, Value(page, "aim_model_requests_queued", ("namespace", "metrics"), ("name", "served"), ("priority", "high")));
         Assert.Contains("http_server_request_duration_seconds", page, StringComparison.Ordinal); // ASP.NET Core's own meters
     }
+
+    [Fact]
+    public async Task Every_dashboard_expression_names_metrics_the_running_system_exposes()
+    {
+        // A deployment with targets that has served requests: every family of series exists (SLO gauges need samples).
+        await fixture.Http.PutAsJsonAsync("/api/v1/models/metrics/dashboard", new { model = "qwen2.5-0.5b", slo = new { ttftMs = 2000, target = 0.99 } }, Cancellation);
+        await Eventually.UntilAsync(
+            async ct => await fixture.Http.GetStringAsync("/v1/models", ct),
+            models => models.Contains("\"metrics/dashboard\"", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30),
+            models => $"never routable: {models}",
+            cancellationToken: Cancellation);
+        (await fixture.Http.PostAsJsonAsync("/v1/chat/completions", new { model = "metrics/dashboard", max_tokens = 2, messages = new[] { new { role = "user", content = "Hi" } } }, Cancellation)).EnsureSuccessStatusCode();
+        using var silo = new HttpClient { BaseAddress = fixture.SiloHttp };
+        var (siloPage, _) = await Eventually.UntilAsync(
+            async ct => (Text: await silo.GetStringAsync("/metrics", ct), Slo: await fixture.Grains.GetGrain<ISloGrain>("metrics/dashboard").GetAsync(ct)),
+            read => Value(read.Text, "aim_slo_burn_rate", ("namespace", "metrics"), ("name", "dashboard"), ("window", "5m")) is not null,
+            TimeSpan.FromSeconds(60),
+            read => $"the SLO of metrics/dashboard never reached the silo's metrics (the grain says {read.Slo?.Burn}: {string.Join(", ", read.Slo?.Windows.Select(w => $"{w.Window} {w.Requests} requests, burn {w.BurnRate}") ?? [])}):\n"
+                + string.Join('\n', (read.Text ?? string.Empty).Split('\n').Where(l => l.StartsWith("aim_slo", StringComparison.Ordinal) || l.StartsWith("aim_deployment_replicas", StringComparison.Ordinal))),
+            cancellationToken: Cancellation);
+        var exposed = Names(siloPage + "\n" + await fixture.Http.GetStringAsync("/metrics", Cancellation));
+
+        var dashboards = Directory.GetFiles(Path.Combine(Fixtures.RepositoryRoot, "deploy", "grafana", "dashboards"), "*.json");
+        var expressions = dashboards.SelectMany(file => JsonNode.Parse(File.ReadAllText(file))!["panels"]!.AsArray()
+            .SelectMany(panel => panel!["targets"]!.AsArray().Select(t => (File: Path.GetFileName(file), Panel: panel["title"]!.GetValue<string>(), Expr: t!["expr"]!.GetValue<string>()))))
+            .ToList();
+
+        Assert.Equal(3, dashboards.Length);
+        Assert.True(expressions.Count >= 20, $"{expressions.Count} expressions");
+        foreach (var (file, panel, expression) in expressions)
+        {
+            var names = System.Text.RegularExpressions.Regex.Matches(expression, @"\b(aim_[a-z_]+|gpusharing_[a-z_]+)\b").Select(m => m.Value).ToList();
+            Assert.NotEmpty(names);
+            Assert.All(names, name => Assert.True(exposed.Contains(name), $"{file} '{panel}': {name} is not exposed ({expression})"));
+        }
+    }
+
+    private static HashSet<string> Names(string page) =>
+        [.. page.Split('\n').Where(l => l.Length > 0 && l[0] != '#').Select(l => l.Split('{', ' ')[0])];
 
     /// <summary>The one series of <paramref name="metric"/> whose labels include <paramref name="labels"/>; null when there is none.</summary>
     private static double? Value(string page, string metric, params (string Key, string Value)[] labels)

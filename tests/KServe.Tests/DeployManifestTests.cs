@@ -37,6 +37,12 @@ public sealed class DeployManifestTests
         Assert.False(Single(objects, "DaemonSet", "gpu-sharing-node")["spec"]!["template"]!["spec"]!["automountServiceAccountToken"]!.GetValue<bool>());
 
         Assert.Null(Single(objects, "ClusterServingRuntime", "gpu-sharing-vllm-rocm")["metadata"]!["namespace"]);
+        var dashboards = objects
+            .Where(o => o["kind"]!.GetValue<string>() == "ConfigMap" && o["metadata"]!["labels"]?["grafana_dashboard"]?.GetValue<string>() == "1")
+            .Select(o => (o["metadata"]!["name"]!.GetValue<string>(), o["data"]!.AsObject().Single().Key))
+            .Order()
+            .ToList();
+        Assert.Equal([("gpu-sharing-dashboard-deployments", "deployments.json"), ("gpu-sharing-dashboard-fleet", "fleet.json"), ("gpu-sharing-dashboard-scheduler", "scheduler.json")], dashboards);
         Assert.All(objects.Where(o => o["kind"]!.GetValue<string>() is not ("Namespace" or "ClusterRole" or "ClusterRoleBinding" or "ClusterServingRuntime" or "ValidatingAdmissionPolicy" or "ValidatingAdmissionPolicyBinding")), o => Assert.Equal("gpu-sharing", o["metadata"]!["namespace"]!.GetValue<string>()));
     }
 
