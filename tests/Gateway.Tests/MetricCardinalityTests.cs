@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace GpuSharing.Gateway.Tests;
 
 /// <summary>The fleet's series stay bounded by the deployments (a fixed number each) and carry names and modes only, under 1,000 deployments.</summary>
+[Collection(ProcessWideMetersCollection.Name)]
 public sealed class MetricCardinalityTests
 {
     private static readonly HashSet<string> AllowedLabels =
@@ -30,7 +31,7 @@ public sealed class MetricCardinalityTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == FleetMetrics.MeterName && instrument.Meter.Scope == factory) // not the silos other tests run in this process
+            if (instrument.Meter.Name == FleetMetrics.MeterName && instrument.Meter.Scope == factory) // not the silo of MetricsTests, should it still run
             {
                 l.EnableMeasurementEvents(instrument);
             }
