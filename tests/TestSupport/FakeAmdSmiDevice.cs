@@ -86,8 +86,9 @@ public sealed class FakeAmdSmiDevice : IDisposable
             ["applyFirst"] = applyFirst,
         }));
 
-    public void AddProcess(int gpu, int pid, string name = "vllm", long vramBytes = 1L << 30) =>
-        Update(s => s["processes"]!.AsArray().Add(new JsonObject { ["gpu"] = gpu, ["pid"] = pid, ["name"] = name, ["vramBytes"] = vramBytes }));
+    /// <summary>A process on <paramref name="gpu"/>'s partition <paramref name="partition"/> (the logical device amd-smi lists it under), holding <paramref name="vramBytes"/>.</summary>
+    public void AddProcess(int gpu, int pid, string name = "vllm", long vramBytes = 1L << 30, int partition = 0) =>
+        Update(s => s["processes"]!.AsArray().Add(new JsonObject { ["gpu"] = gpu, ["partition"] = partition, ["pid"] = pid, ["name"] = name, ["vramBytes"] = vramBytes }));
 
     public void Set(string property, JsonNode? value) => Update(s => s[property] = value);
 

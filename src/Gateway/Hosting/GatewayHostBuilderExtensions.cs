@@ -18,6 +18,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using Orleans.Diagnostics;
 using GatewayOptions = GpuSharing.Gateway.Configuration.GatewayOptions;
 
 namespace GpuSharing.Gateway.Hosting;
@@ -106,6 +107,7 @@ public static class GatewayHostBuilderExtensions
         builder.Services.AddSingleton<SloRecorder>();
         builder.Services.AddSingleton<ServingMetrics>();
         builder.AddGpuSharingMetrics(ServingMetrics.MeterName, KServeMetrics.MeterName);
+        builder.AddGpuSharingTracing("gpu-sharing-gateway", null, ActivitySources.ApplicationGrainActivitySourceName);
         builder.Services.AddHostedService<SloFlusher>();
         builder.Services.AddSingleton<BypassScraper>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BypassScraper>());
@@ -126,6 +128,7 @@ public static class GatewayHostBuilderExtensions
 
         builder.UseOrleansClient(client =>
         {
+            client.AddActivityPropagation(); // a request's trace context goes on with its grain calls
             var clusterId = configuration["GpuSharing:Cluster:ClusterId"] ?? "gpu-sharing";
             var serviceId = configuration["GpuSharing:Cluster:ServiceId"] ?? "gpu-sharing";
             client.Configure<ClusterOptions>(o =>

@@ -1,5 +1,6 @@
 using GpuSharing.Gateway.Configuration;
 using Microsoft.Extensions.Options;
+using OpenTelemetry;
 
 namespace GpuSharing.Gateway.Serving;
 
@@ -24,6 +25,8 @@ public sealed partial class BypassScraper(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // A round every few seconds: traced, it would fill a trace store with thousands of traces that say nothing.
+        using var untraced = SuppressInstrumentationScope.Begin();
         var interval = options.Value.BypassScrapeInterval;
         if (interval <= TimeSpan.Zero)
         {

@@ -2,6 +2,7 @@ using GpuSharing.Gateway.Configuration;
 using GpuSharing.Grains.Interfaces.Fleet;
 using GpuSharing.Grains.Interfaces.Serving;
 using Microsoft.Extensions.Options;
+using OpenTelemetry;
 
 namespace GpuSharing.Gateway.Serving;
 
@@ -22,6 +23,8 @@ public sealed partial class EndpointRefresher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // A round every few seconds: traced, it would fill a trace store with thousands of traces that say nothing.
+        using var untraced = SuppressInstrumentationScope.Begin();
         while (!stoppingToken.IsCancellationRequested)
         {
             try

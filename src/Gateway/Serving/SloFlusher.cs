@@ -1,4 +1,5 @@
 using GpuSharing.Grains.Interfaces.Slo;
+using OpenTelemetry;
 
 namespace GpuSharing.Gateway.Serving;
 
@@ -10,6 +11,8 @@ public sealed partial class SloFlusher(IClusterClient cluster, SloRecorder recor
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // A round every few seconds: traced, it would fill a trace store with thousands of traces that say nothing.
+        using var untraced = SuppressInstrumentationScope.Begin();
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -4,6 +4,7 @@ using Azure.Data.Tables;
 using GpuSharing.ClusterSecurity;
 using GpuSharing.Grains.Hardware;
 using GpuSharing.Grains.Hardware.AmdSmi;
+using GpuSharing.Grains.Hardware.Processes;
 using GpuSharing.Grains.Placement;
 using GpuSharing.Silo.Configuration;
 using GpuSharing.Observability;
@@ -11,6 +12,7 @@ using GpuSharing.Silo.Health;
 using GpuSharing.Silo.Metrics;
 using GpuSharing.Silo.Serving;
 using Orleans.Configuration;
+using Orleans.Diagnostics;
 
 namespace GpuSharing.Silo.Hosting;
 
@@ -22,6 +24,10 @@ public static class SiloHostBuilderExtensions
     /// </summary>
     /// <summary>The product's meters a silo exports: the fleet (control silos) and placement.</summary>
     private static readonly string[] MetricsMeters = [FleetMetrics.MeterName, "GpuSharing.Placement"];
+
+    /// <summary>The spans a silo exports when tracing is on: grain calls, grain state writes, and the processes (amd-smi) a node runs.</summary>
+    private static readonly string[] TracedSources =
+        [ActivitySources.ApplicationGrainActivitySourceName, ActivitySources.StorageActivitySourceName, ProcessTracing.SourceName];
 
     public static WebApplicationBuilder AddGpuSharingSilo(this WebApplicationBuilder builder)
     {
@@ -47,6 +53,7 @@ public static class SiloHostBuilderExtensions
         }
 
         builder.AddGpuSharingMetrics(MetricsMeters);
+        builder.AddGpuSharingTracing("gpu-sharing-silo", host.HostsNode ? node.Name : null, TracedSources);
         if (host.Role is SiloRole.Control or SiloRole.All)
         {
             builder.Services.AddHostedService<DeclaredEndpointReporter>();
@@ -66,6 +73,7 @@ public static class SiloHostBuilderExtensions
             silo.AddGpuSharingStorage(cluster.UsesAzureStorage ? cluster.AzureStorageConnectionString : null);
             silo.UseClusterTls(builder.Configuration);
             silo.AddGpuSharing(host.Role, host.HostsNode ? node.Name : null);
+            silo.AddActivityPropagation(); // the caller's trace context rides along every grain call (spans only while tracing is on)
             if (host.FastFailureDetection)
             {
                 silo.Configure<ClusterMembershipOptions>(o =>

@@ -24,6 +24,7 @@ public sealed class FleetMetrics
         meter.CreateObservableGauge("aim_gpu_partition_memory", () => Partitions((gpu, p) => p.VramBytes, modes: true), "By", "A partition's VRAM (its share of the GPU's memory).");
         meter.CreateObservableGauge("aim_gpu_partition_memory_allocated", () => Partitions((gpu, p) => p.ReservedBytes), "By", "VRAM reserved on a partition by the deployments placed there.");
         meter.CreateObservableGauge("aim_gpu_partition_memory_available", () => Partitions((gpu, p) => Math.Max(0, p.VramBytes - p.ReservedBytes)), "By", "VRAM of a partition not reserved.");
+        meter.CreateObservableGauge("aim_gpu_partition_memory_used", PartitionsUsed, "By", "VRAM in use on a partition as amd-smi last read it (each logical device's own figure; absent where unknown).");
         meter.CreateObservableGauge("aim_gpu_partition_compute_units", () => Partitions((gpu, p) => p.ComputeUnits), description: "Compute units of a partition.");
         meter.CreateObservableGauge("aim_gpu_partition_deployments", () => Partitions((gpu, p) => p.Reservations.Select(r => r.Deployment).Distinct(StringComparer.Ordinal).Count()), description: "Deployments holding a reservation on a partition.");
         meter.CreateObservableGauge("aim_gpu_partition_count", () => _snapshot.Gpus.Select(g => new Measurement<long>(g.Partitions.Count, Gpu(g, modes: true))), description: "Partitions of a GPU in its modes.");
@@ -51,6 +52,16 @@ public sealed class FleetMetrics
             tags.Add("partition", p.Index);
             return new Measurement<long>(value(g, p), tags);
         }));
+
+    private IEnumerable<Measurement<long>> PartitionsUsed() =>
+        _snapshot.Gpus.Where(g => g.Telemetry?.PartitionVramUsedBytes is not null).SelectMany(g => g.Partitions
+            .Where(p => g.Telemetry!.PartitionVramUsed(p.Index) is not null)
+            .Select(p =>
+            {
+                var tags = Gpu(g);
+                tags.Add("partition", p.Index);
+                return new Measurement<long>(g.Telemetry!.PartitionVramUsed(p.Index)!.Value, tags);
+            }));
 
     private IEnumerable<Measurement<int>> States() =>
         _snapshot.Gpus.SelectMany(g => Enum.GetValues<GpuState>().Select(s => new Measurement<int>(g.State == s ? 1 : 0, Gpu(g, ("state", s.ToString())))));

@@ -2,6 +2,7 @@ using GpuSharing.Grains.Interfaces.Fleet;
 using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Interfaces.Nodes;
 using GpuSharing.Grains.Interfaces.Slo;
+using OpenTelemetry;
 
 namespace GpuSharing.Silo.Metrics;
 
@@ -21,6 +22,8 @@ public sealed partial class FleetSampler(IGrainFactory grains, FleetMetrics metr
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // A round every few seconds: traced, it would fill a trace store with thousands of traces that say nothing.
+        using var untraced = SuppressInstrumentationScope.Begin();
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -1,6 +1,7 @@
 using GpuSharing.Grains.Interfaces.Fleet;
 using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Interfaces.Serving;
+using OpenTelemetry;
 
 namespace GpuSharing.Silo.Serving;
 
@@ -19,6 +20,8 @@ public sealed partial class DeclaredEndpointReporter(IGrainFactory grains, TimeP
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // A round every few seconds: traced, it would fill a trace store with thousands of traces that say nothing.
+        using var untraced = SuppressInstrumentationScope.Begin();
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -203,7 +203,7 @@ internal sealed partial class FakeTool(FakeStore store, TextWriter stdout, TextW
         foreach (var (id, gpu, xcp, device) in State.LogicalDevices())
         {
             var total = State.ReportedVramMb(device, xcp);
-            var used = State.Processes.Where(p => p.Gpu == gpu).Sum(p => p.VramBytes) >> 20;
+            var used = State.Processes.Where(p => p.Gpu == gpu && p.Partition == xcp).Sum(p => p.VramBytes) >> 20;
             items.Add(new JsonObject
             {
                 ["gpu"] = id,
@@ -213,8 +213,8 @@ internal sealed partial class FakeTool(FakeStore store, TextWriter stdout, TextW
                 ["mem_usage"] = new JsonObject
                 {
                     ["total_vram"] = Quantity(total, "MB"),
-                    ["used_vram"] = Quantity(xcp == 0 ? used : 0, "MB"),
-                    ["free_vram"] = Quantity(total - (xcp == 0 ? used : 0), "MB"),
+                    ["used_vram"] = Quantity(used, "MB"),
+                    ["free_vram"] = Quantity(total - used, "MB"),
                 },
             });
         }
@@ -229,7 +229,7 @@ internal sealed partial class FakeTool(FakeStore store, TextWriter stdout, TextW
         foreach (var (id, gpu, xcp, _) in State.LogicalDevices())
         {
             var list = new JsonArray();
-            foreach (var process in State.Processes.Where(p => p.Gpu == gpu && xcp == 0))
+            foreach (var process in State.Processes.Where(p => p.Gpu == gpu && p.Partition == xcp))
             {
                 list.Add(new JsonObject
                 {

@@ -247,8 +247,27 @@ public sealed class AmdSmiBackendTests
         var node = await Backend(device).ReadNodeAsync(TestContext.Current.CancellationToken);
 
         Assert.Contains("metric --usage --mem-usage --power --temperature --json", device.Invocations);
-        Assert.Equal(new GpuTelemetry(0, 140, 40, 35, 0), node.Gpus[0].Telemetry);
+        Assert.Equal(new GpuTelemetry(0, 140, 40, 35, 0, [0]), node.Gpus[0].Telemetry);
         Assert.Equal(3072 * MiB, node.Gpus[1].Telemetry!.VramUsedBytes);
+    }
+
+    [Fact]
+    public async Task VRAM_in_use_is_read_for_every_partition_secondary_ones_included()
+    {
+        using var device = new FakeAmdSmiDevice("7.0.0", "MI300X:2");
+        device.SetLayout("NPS1", "CPX", "SPX");
+        device.AddProcess(gpu: 0, pid: 10, vramBytes: 1L << 30, partition: 0);
+        device.AddProcess(gpu: 0, pid: 11, vramBytes: 2L << 30, partition: 3);
+        device.AddProcess(gpu: 0, pid: 12, vramBytes: 5L << 30, partition: 7);
+
+        var node = await Backend(device).ReadNodeAsync(TestContext.Current.CancellationToken);
+
+        var cpx = node.Gpus[0].Telemetry!;
+        Assert.Equal<long?>([1024 * MiB, 0, 0, 2048 * MiB, 0, 0, 0, 5120 * MiB], cpx.PartitionVramUsedBytes!);
+        Assert.Equal(8192 * MiB, cpx.VramUsedBytes); // the GPU's is the sum of its partitions'
+        Assert.Equal(2048 * MiB, cpx.PartitionVramUsed(3));
+        Assert.Null(cpx.PartitionVramUsed(8));
+        Assert.Equal<long?>([0], node.Gpus[1].Telemetry!.PartitionVramUsedBytes!);
     }
 
     [Fact]

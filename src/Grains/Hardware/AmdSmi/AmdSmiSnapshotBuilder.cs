@@ -113,7 +113,8 @@ public static class AmdSmiSnapshotBuilder
             Telemetry(logical, metrics));
     }
 
-    // Usage, power and temperature are the device's, reported on its primary partition; VRAM in use adds up the partitions.
+    // Usage, power and temperature are the device's, reported on its primary partition; VRAM in use is each partition's
+    // (each logical device reports its own) and the GPU's is their sum.
     private static GpuTelemetry? Telemetry(IReadOnlyList<AmdSmiLogicalDevice> logical, Dictionary<int, AmdSmiMetrics> metrics)
     {
         if (!metrics.TryGetValue(logical[0].Gpu, out var primary))
@@ -121,8 +122,9 @@ public static class AmdSmiSnapshotBuilder
             return null;
         }
 
-        var used = logical.Select(l => metrics.GetValueOrDefault(l.Gpu)?.UsedVramBytes).OfType<long>().ToList();
-        return new GpuTelemetry(primary.GfxActivityPercent, primary.SocketPowerWatts, primary.HotspotCelsius, primary.MemoryCelsius, used.Count > 0 ? used.Sum() : null);
+        var perPartition = logical.Select(l => metrics.GetValueOrDefault(l.Gpu)?.UsedVramBytes).ToList();
+        var used = perPartition.OfType<long>().ToList();
+        return new GpuTelemetry(primary.GfxActivityPercent, primary.SocketPowerWatts, primary.HotspotCelsius, primary.MemoryCelsius, used.Count > 0 ? used.Sum() : null, perPartition);
     }
 
     private static ComputeMode? InferCompute(int logicalCount, GpuFamily? family) =>

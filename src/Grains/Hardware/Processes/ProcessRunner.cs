@@ -6,7 +6,7 @@ namespace GpuSharing.Grains.Hardware.Processes;
 /// <summary>
 /// Starts the executable directly (<see cref="ProcessStartInfo.UseShellExecute"/> false, arguments as a list, so
 /// nothing is ever interpreted by a shell), feeds stdin, captures stdout and stderr, and kills the whole process
-/// tree when the timeout elapses or the caller cancels.
+/// tree when the timeout elapses or the caller cancels. Each run is a span (<see cref="ProcessTracing"/>).
 /// </summary>
 public sealed class ProcessRunner : IProcessRunner
 {
@@ -32,9 +32,20 @@ public sealed class ProcessRunner : IProcessRunner
             startInfo.Environment[name] = value;
         }
 
+        using var activity = ProcessTracing.Start(request);
         var stopwatch = Stopwatch.StartNew();
-        using var process = Process.Start(startInfo)
-            ?? throw new InvalidOperationException($"Could not start '{request.FileName}'.");
+        Process process;
+        try
+        {
+            process = Process.Start(startInfo) ?? throw new InvalidOperationException($"Could not start '{request.FileName}'.");
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            ProcessTracing.Failed(activity, ex.GetType().FullName!, ex.Message);
+            throw;
+        }
+
+        using var started = process;
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(request.Timeout);
@@ -44,6 +55,7 @@ public sealed class ProcessRunner : IProcessRunner
         {
             await WriteInputAsync(process, request.StandardInput, timeout.Token);
             await process.WaitForExitAsync(timeout.Token);
+            ProcessTracing.Exited(activity, process.Id, process.ExitCode);
             return new ProcessResult(process.ExitCode, await stdout, await stderr, stopwatch.Elapsed);
         }
         catch (OperationCanceledException ex)
@@ -52,9 +64,11 @@ public sealed class ProcessRunner : IProcessRunner
             var partial = await CollectAsync(stdout, stderr);
             if (cancellationToken.IsCancellationRequested)
             {
+                ProcessTracing.Failed(activity, "cancelled", "cancelled and killed");
                 throw new OperationCanceledException($"'{request}' was cancelled and killed.", ex, cancellationToken);
             }
 
+            ProcessTracing.Failed(activity, "timeout", $"no exit within {request.Timeout.TotalSeconds:0.#} s; killed");
             throw new ProcessTimeoutException(request, partial);
         }
     }

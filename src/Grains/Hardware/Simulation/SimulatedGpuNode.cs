@@ -15,6 +15,13 @@ namespace GpuSharing.Grains.Hardware.Simulation;
 /// </summary>
 public sealed class SimulatedGpuNode : IGpuNodeBackend
 {
+
+    // The simulation knows its processes per GPU, not per partition: VRAM in use per partition only when there is one.
+    private GpuTelemetry Telemetry(int gpu, int partitions)
+    {
+        var used = _processes.Where(p => p.GpuIndex == gpu).Sum(p => p.VramBytes ?? 0);
+        return new GpuTelemetry(0, null, null, null, used, partitions == 1 ? [used] : null);
+    }
     private static readonly JsonSerializerOptions StateJson = new() { WriteIndented = true };
 
     private readonly NodeOptions _options;
@@ -96,7 +103,7 @@ public sealed class SimulatedGpuNode : IGpuNodeBackend
                     partitions,
                     DeviceCapabilities(family),
                     now,
-                    new GpuTelemetry(0, null, null, null, _processes.Where(p => p.GpuIndex == i).Sum(p => p.VramBytes ?? 0))));
+                    Telemetry(i, partitions.Count)));
             }
 
             return Task.FromResult(new NodeHardwareSnapshot(
