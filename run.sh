@@ -145,6 +145,7 @@ start() {
     say "building (dotnet build -c $CONFIGURATION)…"
     dotnet build src/Silo/Silo.csproj -c "$CONFIGURATION" --nologo -v quiet -clp:ErrorsOnly
     dotnet build src/Gateway/Gateway.csproj -c "$CONFIGURATION" --nologo -v quiet -clp:ErrorsOnly
+    dotnet build src/Cli/Cli.csproj -c "$CONFIGURATION" --nologo -v quiet -clp:ErrorsOnly
   fi
 
   if alive azurite; then
@@ -221,6 +222,8 @@ start() {
     fi
   fi
 
+  cli_prefix=""
+  [ "$GATEWAY_PORT" = 5080 ] || cli_prefix="GPUSHARE_SERVER=http://127.0.0.1:$GATEWAY_PORT "
   cat <<TXT
 
 The GPU sharing control plane is running: node '$NODE' with simulated $GPUS.
@@ -234,6 +237,7 @@ The GPU sharing control plane is running: node '$NODE' with simulated $GPUS.
   Served      curl http://127.0.0.1:$GATEWAY_PORT/v1/models      (replicas served by: $RUNTIME)
   Chat        curl -N http://127.0.0.1:$GATEWAY_PORT/v1/chat/completions -H 'Content-Type: application/json' \\
                    -d '{"model":"team-a/qwen","stream":true,"messages":[{"role":"user","content":"Hello"}]}'
+  CLI         $cli_prefix./gpushare gpus      (also: models, plan, slo, chat; ./gpushare --help)
   OpenAPI     http://127.0.0.1:$GATEWAY_PORT/openapi/v1.json
   Dashboard   http://127.0.0.1:$GATEWAY_PORT/dashboard/
   Health      http://127.0.0.1:$GATEWAY_PORT/readyz   (silo: http://127.0.0.1:$SILO_HTTP_PORT/readyz)

@@ -68,8 +68,8 @@ run_project() {
 
 extra=("$@")
 projects=$(find tests -name '*.Tests.csproj' | sort)
-background=$(printf '%s\n' $projects | grep -E '(Integration|Chaos)\.Tests\.csproj' || true)
-foreground=$(printf '%s\n' $projects | grep -vE '(Integration|Chaos)\.Tests\.csproj')
+background=$(printf '%s\n' $projects | grep -E '(Integration|Chaos|EndToEnd)\.Tests\.csproj' || true)
+foreground=$(printf '%s\n' $projects | grep -vE '(Integration|Chaos|EndToEnd)\.Tests\.csproj')
 status=0
 
 pids=()

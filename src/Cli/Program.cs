@@ -1,0 +1,4 @@
+using GpuSharing.Cli;
+using GpuSharing.Cli.Commands;
+
+return await GpuShareCli.RunAsync(args, CliConsole.System());

@@ -1,0 +1,51 @@
+namespace GpuSharing.EndToEnd.Tests;
+
+/// <summary>
+/// One local system for the whole assembly, started by <c>./run.sh --no-build</c> as a user starts it (Azurite, a silo
+/// with two simulated MI300X and a SIMULATED inference server per replica, the gateway), on ports of its own; Prometheus
+/// off (the integration tests cover it). Stopped with <c>./run.sh stop</c>.
+/// </summary>
+public sealed class LocalSystem : IAsyncLifetime
+{
+    private readonly Dictionary<string, string> _settings;
+    private readonly string _runDirectory;
+
+    public LocalSystem()
+    {
+        _runDirectory = Directory.CreateTempSubdirectory("local-system-").FullName;
+        _settings = RunScript.IsolatedSettings(_runDirectory);
+        _settings["PROMETHEUS"] = "off";
+    }
+
+    public Uri Gateway => new($"http://127.0.0.1:{_settings["GATEWAY_PORT"]}");
+
+    public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>What run.sh printed when it started.</summary>
+    public string StartOutput { get; private set; } = string.Empty;
+
+    public async ValueTask InitializeAsync()
+    {
+        var (exitCode, output) = await RunScript.RunAsync(_settings, TestContext.Current.CancellationToken, "--no-build");
+        StartOutput = output;
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"./run.sh exited with {exitCode}:\n{output}");
+        }
+
+        Http = new HttpClient { BaseAddress = Gateway, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http?.Dispose();
+        await RunScript.RunAsync(_settings, CancellationToken.None, "stop");
+        Directory.Delete(_runDirectory, recursive: true);
+    }
+
+    /// <summary>The logs of the silo and the gateway, for a failure's message.</summary>
+    public string Logs() => string.Join("\n", new[] { "silo.log", "gateway.log" }.Select(f => Path.Combine(_runDirectory, f))
+        .Where(File.Exists).Select(f => $"===== {Path.GetFileName(f)} =====\n{Tail(File.ReadAllText(f))}"));
+
+    private static string Tail(string text) => text.Length <= 4000 ? text : text[^4000..];
+}
