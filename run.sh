@@ -228,6 +228,7 @@ start() {
 
 The GPU sharing control plane is running: node '$NODE' with simulated $GPUS.
 
+  Web page    http://127.0.0.1:$GATEWAY_PORT/   (the fleet map, deployments, what-if, chat)
   GPUs        curl http://127.0.0.1:$GATEWAY_PORT/api/v1/gpus
   Nodes       curl http://127.0.0.1:$GATEWAY_PORT/api/v1/nodes
   Repartition curl -X PUT http://127.0.0.1:$GATEWAY_PORT/api/v1/gpus/$NODE/0/partitioning \\

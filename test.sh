@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test: unit (parsers on every amd-smi fixture, catalog, simulation, process runner, placement properties),
 # gateway (request readers, no processes), grains (in-process clusters), KServe (watcher against the fake API server),
-# integration (silos, gateway, run.sh and the fake amd-smi as real processes; a multi-silo cluster on Azurite) and
-# the chaos suites' short mode (silo kills, storage outages and a fuzzer on a cluster of processes on Azurite).
-# Installs Azurite (npm ci) for the tests that start it, builds once (Release, the build ./run.sh runs), runs the test
-# projects — the integration tests, which mostly wait on processes, beside the in-process ones, which run one after
-# another — shows progress, and prints the totals read from the test results as one line: "N passed, N failed, N skipped".
+# integration (silos, gateway, run.sh and the fake amd-smi as real processes; a multi-silo cluster on Azurite), end to
+# end (the gpushare CLI and the web page in Debian's Chromium against ./run.sh's system) and the chaos suites' short
+# mode (silo kills, storage outages and a fuzzer on a cluster of processes on Azurite).
+# Installs what the tests need (Azurite with npm ci; Debian's prometheus and chromium when missing), builds once
+# (Release, the build ./run.sh runs), runs the test projects — those that mostly wait on processes beside the
+# in-process ones, which run one after another — shows progress, and prints the totals read from the test results as
+# one line: "N passed, N failed, N skipped".
 # Extra arguments go to every `dotnet test` (e.g. --filter).
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -33,6 +35,15 @@ if ! command -v promtool >/dev/null; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null) || { echo "test.sh: apt-get install prometheus failed" >&2; exit 1; }
   else
     echo "test.sh: promtool is required (the alert rules' tests): sudo apt-get install prometheus" >&2; exit 1
+  fi
+fi
+
+if [ ! -x /usr/bin/chromium ]; then
+  say "installing Chromium from Debian (the browser tests)…"
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null) || { echo "test.sh: apt-get install chromium failed" >&2; exit 1; }
+  else
+    echo "test.sh: /usr/bin/chromium is required (the browser tests): sudo apt-get install chromium" >&2; exit 1
   fi
 fi
 

@@ -94,16 +94,19 @@ public sealed class CliTests(LocalSystem system)
     [Fact]
     public async Task A_repartition_prints_each_step_as_it_happens_and_ends_in_the_verified_layout()
     {
-        var repartition = await _cli.RunAsync("gpus", "repartition", "local/1", "--compute", "CPX");
-        var gpu = JsonNode.Parse(await system.Http.GetStringAsync("/api/v1/gpus/local/1", Cancellation))!;
-        var back = await _cli.RunAsync("gpus", "repartition", "local/1", "--compute", "SPX", "-o", "json");
+        var (id, mode) = await system.FreeGpuAsync(Cancellation);
+        var target = mode == "CPX" ? "SPX" : "CPX";
+        var repartition = await _cli.RunAsync("gpus", "repartition", id, "--compute", target);
+        var gpu = JsonNode.Parse(await system.Http.GetStringAsync($"/api/v1/gpus/{id}", Cancellation))!;
+        var back = await _cli.RunAsync("gpus", "repartition", id, "--compute", mode, "-o", "json");
 
         Assert.True(repartition.ExitCode == 0, repartition.ToString());
         var steps = repartition.Stdout.Split('\n').Where(l => l.StartsWith('[')).Select(l => l.Split(']')[1].Split(':')[0].Trim()).ToList();
         Assert.Equal(["Draining", "SettingCompute", "Verifying", "Ready"], steps);
-        Assert.Contains("Succeeded: local/1 is CPX/NPS1, verified on the device.", repartition.Stdout, StringComparison.Ordinal);
-        Assert.Equal(("CPX", 8), (gpu["computeMode"]!.GetValue<string>(), gpu["partitions"]!.AsArray().Count));
-        Assert.Equal(8, repartition.Stdout.Split('\n').Count(l => l.Contains("/24.0 GiB", StringComparison.Ordinal))); // the new layout, drawn
+        Assert.Contains($"Succeeded: {id} is {target}/NPS1, verified on the device.", repartition.Stdout, StringComparison.Ordinal);
+        var partitions = target == "CPX" ? 8 : 1;
+        Assert.Equal((target, partitions), (gpu["computeMode"]!.GetValue<string>(), gpu["partitions"]!.AsArray().Count));
+        Assert.Equal(partitions, repartition.Stdout.Split('\n').Count(l => l.Contains($"/{192.0 / partitions:0.0} GiB", StringComparison.Ordinal))); // the new layout, drawn
         Assert.True(back.ExitCode == 0, back.ToString());
         Assert.Equal("Succeeded", back.Json()["status"]!.GetValue<string>()); // stdout is the one JSON document…
         Assert.Contains("SettingCompute", back.Stderr, StringComparison.Ordinal); // …progress went to stderr
@@ -199,6 +202,7 @@ public sealed class CliTests(LocalSystem system)
             r => $"the SLO never counted the three requests: {r}",
             cancellationToken: Cancellation);
         var sloTable = await _cli.RunAsync("slo");
+        await system.Http.DeleteAsync("/api/v1/models/cli-chat/qwen", Cancellation);
 
         Assert.True(chat.ExitCode == 0, chat.ToString());
         Assert.True(chat.Stdout.Trim().Length > 20, chat.ToString());

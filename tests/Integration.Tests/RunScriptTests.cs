@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -14,19 +13,8 @@ public sealed class RunScriptTests
     public async Task Run_sh_starts_on_chosen_ports_refuses_held_ports_and_names_a_different_GPU_set()
     {
         var runDirectory = Directory.CreateTempSubdirectory("run-sh-").FullName;
-        var ports = new Dictionary<string, string>
-        {
-            ["RUN_DIR"] = runDirectory,
-            ["GATEWAY_PORT"] = $"{FreePorts.Next()}",
-            ["SILO_HTTP_PORT"] = $"{FreePorts.Next()}",
-            ["SILO_PORT"] = $"{FreePorts.Next()}",
-            ["SILO_GATEWAY_PORT"] = $"{FreePorts.Next()}",
-            ["AZURITE_BLOB_PORT"] = $"{FreePorts.Next()}",
-            ["AZURITE_QUEUE_PORT"] = $"{FreePorts.Next()}",
-            ["AZURITE_TABLE_PORT"] = $"{FreePorts.Next()}",
-            ["GPUS"] = "MI300X:1",
-            ["PROMETHEUS_PORT"] = $"{FreePorts.Next()}",
-        };
+        var ports = RunScript.IsolatedSettings(runDirectory);
+        ports["GPUS"] = "MI300X:1";
         try
         {
             var started = await RunAsync(ports, "--no-build");
@@ -85,17 +73,8 @@ public sealed class RunScriptTests
         squatter.Start();
         var held = ((IPEndPoint)squatter.LocalEndpoint).Port;
         var runDirectory = Directory.CreateTempSubdirectory("run-sh-").FullName;
-        var settings = new Dictionary<string, string>
-        {
-            ["RUN_DIR"] = runDirectory,
-            ["GATEWAY_PORT"] = $"{held}",
-            ["SILO_HTTP_PORT"] = $"{FreePorts.Next()}",
-            ["SILO_PORT"] = $"{FreePorts.Next()}",
-            ["SILO_GATEWAY_PORT"] = $"{FreePorts.Next()}",
-            ["AZURITE_BLOB_PORT"] = $"{FreePorts.Next()}",
-            ["AZURITE_QUEUE_PORT"] = $"{FreePorts.Next()}",
-            ["AZURITE_TABLE_PORT"] = $"{FreePorts.Next()}",
-        };
+        var settings = RunScript.IsolatedSettings(runDirectory);
+        settings["GATEWAY_PORT"] = $"{held}";
         try
         {
             var result = await RunAsync(settings, "--no-build");

@@ -205,6 +205,7 @@ public static class GatewayHostBuilderExtensions
             }
         });
         app.UseStatusCodePages();
+        app.UseWebUi();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();

@@ -53,6 +53,13 @@ public sealed partial class SloGrain(
         _dirty = samples.Count > 0 || _dirty;
     }
 
+    public async Task<IReadOnlyList<SloHistoryPoint>> GetHistoryAsync(int minutes, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(minutes, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(minutes, 1440);
+        return _ledger.History(time.GetUtcNow(), minutes, await TargetsAsync(cancellationToken));
+    }
+
     public async Task<SloView> GetAsync(CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();

@@ -58,6 +58,32 @@ public sealed class SloLedger
     }
 
     /// <summary>Every window ending at <paramref name="now"/> (the current minute included), the budget left and the burn state.</summary>
+    /// <summary>Minute by minute up to <paramref name="now"/>: requests, good, attainment, and the burn rate over the 5 minutes ending there.</summary>
+    public IReadOnlyList<SloHistoryPoint> History(DateTimeOffset now, int minutes, SloSpec? targets)
+    {
+        var last = now.ToUnixTimeSeconds() / 60;
+        var budget = targets?.Target is { } target ? 1 - target : (double?)null;
+        var points = new List<SloHistoryPoint>(minutes);
+        for (var minute = last - minutes + 1; minute <= last; minute++)
+        {
+            var (requests, good) = _minutes.TryGetValue(minute, out var counts) ? (counts.Requests, counts.Good) : (0L, 0L);
+            long recentRequests = 0, recentGood = 0;
+            for (var m = minute - 4; m <= minute; m++)
+            {
+                if (_minutes.TryGetValue(m, out var recent))
+                {
+                    recentRequests += recent.Requests;
+                    recentGood += recent.Good;
+                }
+            }
+
+            var burn = budget is > 0 && recentRequests > 0 ? (1 - (double)recentGood / recentRequests) / budget : null;
+            points.Add(new SloHistoryPoint(DateTimeOffset.FromUnixTimeSeconds(minute * 60), requests, good, requests > 0 ? (double)good / requests : null, burn));
+        }
+
+        return points;
+    }
+
     public (IReadOnlyList<SloWindow> Windows, double? BudgetRemaining, string Burn) Evaluate(DateTimeOffset now, SloSpec? targets)
     {
         var current = Minute(now);

@@ -169,6 +169,9 @@ public sealed class OpenAiRoutingTests(GatewayHostFixture fixture) : IClassFixtu
             cancellationToken: Cancellation);
         var all = JsonNode.Parse(await fixture.Http.GetStringAsync("/api/v1/slo", Cancellation))!.AsArray();
         var missing = await fixture.Http.GetAsync("/api/v1/slo/serving/nobody", Cancellation);
+        var history = JsonNode.Parse(await fixture.Http.GetStringAsync("/api/v1/slo/serving/slo/history?minutes=5", Cancellation))!.AsArray();
+        var badMinutes = await fixture.Http.GetAsync("/api/v1/slo/serving/slo/history?minutes=0", Cancellation);
+        var noHistory = await fixture.Http.GetAsync("/api/v1/slo/serving/nobody/history", Cancellation);
 
         Assert.Equal(HttpStatusCode.Created, put.StatusCode);
         Assert.Equal((5000, 1000, 0.9), (slo["targets"]!["ttftMs"]!.GetValue<int>(), slo["targets"]!["tpotMs"]!.GetValue<int>(), slo["targets"]!["target"]!.GetValue<double>()));
@@ -179,6 +182,12 @@ public sealed class OpenAiRoutingTests(GatewayHostFixture fixture) : IClassFixtu
         Assert.Contains(all, v => v!["deployment"]!.GetValue<string>() == "serving/slo");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(5, history.Count); // one point per minute, oldest first, the last one now
+        Assert.Equal(3L, history.Sum(p => p!["requests"]!.GetValue<long>()));
+        Assert.Equal(0.0, history.Last(p => p!["requests"]!.GetValue<long>() > 0)!["burnRate5m"]!.GetValue<double>());
+        Assert.Equal(HttpStatusCode.BadRequest, badMinutes.StatusCode);
+        Assert.Contains("minutes", await badMinutes.Content.ReadAsStringAsync(Cancellation), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, noHistory.StatusCode);
     }
 
     public static TheoryData<string?, string, int, string> Malformed => new()

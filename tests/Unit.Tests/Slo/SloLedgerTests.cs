@@ -30,6 +30,25 @@ public sealed class SloLedgerTests
     }
 
     [Fact]
+    public void History_gives_every_minute_with_its_attainment_and_the_five_minute_burn_rate_ending_there()
+    {
+        var ledger = new SloLedger();
+        Add(ledger, Now.AddMinutes(-2), good: 9, bad: 1);
+        Add(ledger, Now, good: 10, bad: 0);
+
+        var history = ledger.History(Now, 3, Targets);
+        var untargeted = ledger.History(Now, 3, null);
+
+        Assert.Equal(new[] { Now.AddMinutes(-2), Now.AddMinutes(-1), Now }.Select(t => DateTimeOffset.FromUnixTimeSeconds(t.ToUnixTimeSeconds() / 60 * 60)), history.Select(p => p.Minute));
+        Assert.Equal([(10L, 9L), (0L, 0L), (10L, 10L)], history.Select(p => (p.Requests, p.Good)));
+        Assert.Equal<double?>([0.9, null, 1.0], history.Select(p => p.Attainment));
+        Assert.Equal(10.0, history[0].BurnRate5m!.Value, 6);   // 10 % bad against a 1 % budget
+        Assert.Equal(10.0, history[1].BurnRate5m!.Value, 6);   // no request this minute: the 5 minutes ending here
+        Assert.Equal(5.0, history[2].BurnRate5m!.Value, 6);    // 1 bad of 20
+        Assert.All(untargeted, p => Assert.Null(p.BurnRate5m));
+    }
+
+    [Fact]
     public void Each_window_counts_the_minutes_it_covers_and_burn_is_the_bad_fraction_over_the_budget()
     {
         var ledger = new SloLedger();

@@ -1,0 +1,235 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using Microsoft.Playwright;
+
+namespace GpuSharing.EndToEnd.Tests;
+
+/// <summary>
+/// The web page in headless Chromium against the local system: the map shows the GPUs and partitions the API reports,
+/// to scale; a deployment applied through the API appears; a repartition shows its progress and ends in the new
+/// layout; the chat streams a reply from the SIMULATED server; the what-if draws a plan and changes nothing. Each page's
+/// screenshot is saved under .run/test-results/screenshots.
+/// </summary>
+[Collection(LocalSystemCollection.Name)]
+public sealed class WebPageTests(LocalSystem system, Chromium chromium) : IClassFixture<Chromium>
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task The_map_shows_every_GPU_and_partition_the_API_reports_drawn_to_scale()
+    {
+        var (context, page, errors) = await chromium.NewPageAsync();
+        await using var _ = context;
+        var gpus = JsonNode.Parse(await system.Http.GetStringAsync("/api/v1/gpus", Cancellation))!.AsArray();
+
+        await page.GotoAsync(system.Gateway.ToString());
+        await Assertions.Expect(page.Locator("[data-gpu]")).ToHaveCountAsync(gpus.Count);
+
+        foreach (var gpu in gpus.OfType<JsonObject>())
+        {
+            var card = page.Locator($"[data-gpu=\"{gpu["node"]}/{gpu["index"]}\"]");
+            var partitions = gpu["partitions"]!.AsArray();
+            await Assertions.Expect(card.Locator("[data-partition]")).ToHaveCountAsync(partitions.Count);
+            Assert.Equal(gpu["state"]!.GetValue<string>(), await card.GetAttributeAsync("data-state"));
+            var row = await card.Locator(".partitions").BoundingBoxAsync();
+            foreach (var partition in partitions)
+            {
+                var box = await card.Locator($"[data-partition=\"{partition!["index"]}\"]").BoundingBoxAsync();
+                var share = partition["vramBytes"]!.GetValue<long>() / (double)gpu["vramBytes"]!.GetValue<long>();
+                Assert.InRange(box!.Width / row!.Width, share - 0.02, share + 0.02); // to scale, less the gaps between partitions
+            }
+        }
+
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotDirectory, "fleet-map.png"), FullPage = true });
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task A_deployment_applied_through_the_API_appears_where_it_was_placed_and_its_page_explains_it()
+    {
+        var (context, page, errors) = await chromium.NewPageAsync();
+        await using var _ = context;
+        await page.GotoAsync(system.Gateway.ToString());
+        await Assertions.Expect(page.Locator("[data-gpu]").First).ToBeVisibleAsync();
+
+        (await system.Http.PutAsJsonAsync("/api/v1/models/web/appear", new { model = "qwen2.5-0.5b", priority = "high", slo = new { ttftMs = 2000, target = 0.95 } }, Cancellation)).EnsureSuccessStatusCode();
+        try
+        {
+            var block = page.Locator("[data-deployment=\"web/appear\"]");
+            await Assertions.Expect(block).ToBeVisibleAsync(new() { Timeout = 10_000 }); // live: no reload
+            var placement = JsonNode.Parse(await system.Http.GetStringAsync("/api/v1/models/web/appear", Cancellation))!["placements"]![0]!;
+            var where = page.Locator($"[data-gpu=\"{placement["node"]}/{placement["gpu"]}\"] [data-partition=\"{placement["partition"]}\"] [data-deployment=\"web/appear\"]");
+            await Assertions.Expect(where).ToHaveCountAsync(1);
+            Assert.Equal("high", await block.GetAttributeAsync("data-priority"));
+
+            await block.ClickAsync();
+            await Assertions.Expect(page.Locator("[data-deployment-page=\"web/appear\"]")).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator("[data-role=status]")).ToHaveTextAsync("Placed");
+            await Assertions.Expect(page.GetByText("Sizing (per replica)")).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator("table").Filter(new() { HasText = $"{placement["node"]}/{placement["gpu"]}" })).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator("[data-chart=attainment]")).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator("[data-chart=burn]")).ToBeVisibleAsync();
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotDirectory, "deployment.png"), FullPage = true });
+            Assert.Empty(errors);
+        }
+        finally
+        {
+            await system.Http.DeleteAsync("/api/v1/models/web/appear", Cancellation);
+        }
+    }
+
+    [Fact]
+    public async Task A_repartition_shows_its_progress_and_ends_in_the_new_layout()
+    {
+        var (context, page, errors) = await chromium.NewPageAsync();
+        await using var _ = context;
+        var (id, mode) = await system.FreeGpuAsync(Cancellation);
+        var target = mode == "CPX" ? "SPX" : "CPX";
+        var partitions = target == "CPX" ? 8 : 1;
+        await page.GotoAsync(system.Gateway.ToString());
+        var card = page.Locator($"[data-gpu=\"{id}\"]");
+        await Assertions.Expect(card).ToBeVisibleAsync();
+
+        (await system.Http.PutAsJsonAsync($"/api/v1/gpus/{id}/partitioning", new { computeMode = target }, Cancellation)).EnsureSuccessStatusCode();
+        try
+        {
+            // The local system's simulated device takes seconds per step (LocalSystem): long enough to be seen.
+            await Assertions.Expect(card.Locator("[data-role=progress]")).ToBeVisibleAsync(new() { Timeout = 10_000 });
+            await Assertions.Expect(card.Locator("[data-role=progress]")).ToContainTextAsync($"Reconfiguring to {target}/NPS1");
+            Assert.NotEqual("Ready", await card.GetAttributeAsync("data-state"));
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotDirectory, "repartition-progress.png"), FullPage = true });
+
+            await Assertions.Expect(card).ToHaveAttributeAsync("data-state", "Ready", new() { Timeout = 30_000 });
+            await Assertions.Expect(card).ToHaveAttributeAsync("data-compute-mode", target);
+            await Assertions.Expect(card.Locator("[data-partition]")).ToHaveCountAsync(partitions);
+            await Assertions.Expect(card.Locator("[data-role=progress]")).ToHaveCountAsync(0);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotDirectory, "repartition-done.png"), FullPage = true });
+            Assert.Empty(errors);
+        }
+        finally
+        {
+            await Eventually.UntilAsync(
+                async ct => await system.Http.PutAsJsonAsync($"/api/v1/gpus/{id}/partitioning", new { computeMode = mode }, ct),
+                response => response.IsSuccessStatusCode,
+                TimeSpan.FromSeconds(60),
+                response => $"could not put {id} back to {mode}: {(int?)response?.StatusCode}",
+                cancellationToken: Cancellation);
+            await Eventually.UntilAsync(
+                async ct => JsonNode.Parse(await system.Http.GetStringAsync($"/api/v1/gpus/{id}", ct))!,
+                gpu => gpu["state"]!.GetValue<string>() == "Ready" && gpu["computeMode"]!.GetValue<string>() == mode,
+                TimeSpan.FromSeconds(60),
+                gpu => $"{id} did not come back to {mode}: {gpu}",
+                cancellationToken: Cancellation);
+        }
+    }
+
+    [Fact]
+    public async Task The_chat_streams_a_reply_from_the_simulated_server()
+    {
+        (await system.Http.PutAsJsonAsync("/api/v1/models/web/chat", new { model = "qwen2.5-0.5b" }, Cancellation)).EnsureSuccessStatusCode();
+        try
+        {
+            await Eventually.UntilAsync(
+                async ct => await system.Http.GetStringAsync("/v1/models", ct),
+                models => models.Contains("\"web/chat\"", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(60),
+                models => $"never routable: {models}\n{system.Logs()}",
+                cancellationToken: Cancellation);
+            var (context, page, errors) = await chromium.NewPageAsync();
+            await using var _ = context;
+            await page.GotoAsync($"{system.Gateway}#/chat");
+
+            await page.GetByLabel("Model").SelectOptionAsync("web/chat");
+            await page.GetByLabel("Message").FillAsync("Explain GPU partitions in a few sentences.");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+
+            // Read the reply while it is written: it grows in steps before it ends.
+            var reply = page.Locator("[data-role=reply]").Last;
+            var lengths = new List<int>();
+            var item = page.Locator(".transcript li.assistant").Last;
+            while (await item.GetAttributeAsync("data-streaming") != "false")
+            {
+                lengths.Add((await reply.TextContentAsync())?.Length ?? 0);
+                await Task.Delay(25, Cancellation);
+            }
+
+            var final = (await reply.TextContentAsync())!;
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotDirectory, "chat.png"), FullPage = true });
+            Assert.True(final.Length > 20, $"reply: '{final}'");
+            Assert.True(lengths.Where(l => l > 0 && l < final.Length).Distinct().Count() >= 2, $"the reply did not stream: lengths seen {string.Join(",", lengths.Distinct())} of {final.Length}");
+            Assert.Empty(errors);
+        }
+        finally
+        {
+            await system.Http.DeleteAsync("/api/v1/models/web/chat", Cancellation);
+        }
+    }
+
+    [Fact]
+    public async Task The_what_if_draws_a_plan_and_changes_nothing()
+    {
+        var (context, page, errors) = await chromium.NewPageAsync();
+        await using var _ = context;
+        var modelsBefore = await system.Http.GetStringAsync("/api/v1/models", Cancellation);
+        var gpusBefore = Layout(await system.Http.GetStringAsync("/api/v1/gpus", Cancellation));
+        await page.GotoAsync($"{system.Gateway}#/what-if");
+
+        await page.GetByLabel("Deployments (YAML or JSON)").FillAsync("""
+            - namespace: plan
+              name: big
+              model: qwen2.5-7b
+              priority: high
+              replicas: 2
+            - {namespace: plan, name: small, model: qwen2.5-0.5b, priority: low, replicas: 3}
+            """);
+        await page.GetByLabel("Fleet").FillAsync("MI300X=4");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Plan" }).ClickAsync();
+
+        var plan = page.Locator("[data-plan]");
+        await Assertions.Expect(plan.Locator("[data-role=plan-summary]")).ToContainTextAsync("(hypothetical fleet)");
+        await Assertions.Expect(plan.Locator("[data-deployment=\"plan/big\"]")).ToHaveCountAsync(2);
+        await Assertions.Expect(plan.Locator("[data-deployment=\"plan/small\"]")).ToHaveCountAsync(3);
+        Assert.Equal("high", await plan.Locator("[data-deployment=\"plan/big\"]").First.GetAttributeAsync("data-priority"));
+        var summary = await plan.Locator("[data-role=plan-summary]").TextContentAsync();
+        Assert.Matches(@"GPUs used: \d of 4", summary);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotDirectory, "what-if.png"), FullPage = true });
+
+        Assert.Equal(modelsBefore, await system.Http.GetStringAsync("/api/v1/models", Cancellation));
+        Assert.Equal(gpusBefore, Layout(await system.Http.GetStringAsync("/api/v1/gpus", Cancellation)));
+        await page.GotoAsync(system.Gateway.ToString());
+        await Assertions.Expect(page.Locator("[data-deployment^=\"plan/\"]")).ToHaveCountAsync(0); // not on the real map
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task Every_control_has_a_label_and_the_pages_are_reached_by_keyboard()
+    {
+        var (context, page, errors) = await chromium.NewPageAsync();
+        await using var _ = context;
+        foreach (var view in new[] { "#/", "#/what-if", "#/chat" })
+        {
+            await page.GotoAsync($"{system.Gateway}{view}");
+            await Assertions.Expect(page.Locator("main > *").First).ToBeVisibleAsync();
+            var unlabelled = await page.EvaluateAsync<string[]>(
+                "() => [...document.querySelectorAll('input, textarea, select')].filter(e => e.labels.length === 0 && !e.getAttribute('aria-label')).map(e => e.id || e.outerHTML)");
+            Assert.True(unlabelled.Length == 0, $"{view}: unlabelled {string.Join(", ", unlabelled)}");
+        }
+
+        // From the top of the page, Tab reaches the navigation, and Enter on "What-if" opens it.
+        await page.GotoAsync(system.Gateway.ToString());
+        await Assertions.Expect(page.Locator("[data-gpu]").First).ToBeVisibleAsync();
+        for (var i = 0; i < 10 && await page.EvaluateAsync<string>("() => document.activeElement?.textContent ?? ''") != "What-if"; i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+        }
+
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByLabel("Deployments (YAML or JSON)")).ToBeVisibleAsync();
+        Assert.Equal("what-if", await page.EvaluateAsync<string>("() => document.body.dataset.view"));
+        Assert.Empty(errors);
+    }
+
+    /// <summary>Each GPU's modes and partition count: what a what-if must leave as it was.</summary>
+    private static string Layout(string gpus) => string.Join(";", JsonNode.Parse(gpus)!.AsArray()
+        .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g!["node"]}/{g["index"]}={g["computeMode"]}/{g["memoryMode"]}x{g["partitions"]!.AsArray().Count}")));
+}
