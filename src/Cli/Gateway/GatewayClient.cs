@@ -14,9 +14,11 @@ public sealed class GatewayClient(HttpClient http) : IDisposable
 {
     public Uri Server => http.BaseAddress!;
 
-    public static GatewayClient Create(Uri server, string? token, TimeSpan timeout)
+    public static GatewayClient Create(Uri server, string? token, TimeSpan timeout, HttpMessageHandler? handler = null)
     {
-        var http = new HttpClient { BaseAddress = server, Timeout = timeout };
+        var http = (handler is null ? new HttpClient() : new HttpClient(handler));
+        http.BaseAddress = server;
+        http.Timeout = timeout;
         http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("gpushare", typeof(GatewayClient).Assembly.GetName().Version?.ToString(3) ?? "0"));
         if (token is { Length: > 0 })
         {

@@ -43,10 +43,7 @@ public static partial class YamlJson
         foreach (var (key, value) in mapping.Children)
         {
             var name = (key as YamlScalarNode)?.Value ?? throw new InputError($"line {key.Start.Line}: keys must be plain names");
-            if (!result.TryAdd(name, Convert(value)))
-            {
-                throw new InputError($"line {key.Start.Line}: '{name}' is given twice");
-            }
+            result[name] = Convert(value); // a key given twice never gets here: the YAML reader refuses it, with its place
         }
 
         return result;
