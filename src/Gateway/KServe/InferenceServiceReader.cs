@@ -21,7 +21,11 @@ public static partial class InferenceServiceReader
     public static bool IsOptedIn(InferenceService service) =>
         string.Equals(service.Annotation(SharingAnnotations.GpuSharing), SharingAnnotations.Enabled, StringComparison.Ordinal);
 
-    public static InferenceServiceSpec Read(InferenceService service)
+    /// <summary>The deployment an InferenceService (its predictor) or an LLMInferenceService asks for.</summary>
+    public static InferenceServiceSpec Read(InferenceService service) =>
+        string.Equals(service.Kind, LlmInferenceServiceKind.Kind, StringComparison.Ordinal) ? ReadLlm(service) : ReadPredictor(service);
+
+    private static InferenceServiceSpec ReadPredictor(InferenceService service)
     {
         var errors = new List<string>();
         var predictor = service.Spec?["predictor"] as JsonObject;
@@ -31,6 +35,13 @@ public static partial class InferenceServiceReader
         }
 
         var model = ModelId(service, predictor, errors);
+        var replicas = Replicas(predictor, errors);
+        return Compose(service, model, replicas, "maxReplicas 1", errors);
+    }
+
+    /// <summary>The annotations' part of the spec, the same for every kind, around the kind's model and replicas.</summary>
+    private static InferenceServiceSpec Compose(InferenceService service, string? model, int replicas, string oneReplica, List<string> errors)
+    {
         var precision = Choice(service, SharingAnnotations.Precision, errors, WireNames.Precisions) ?? Precision.Bf16;
         var priority = Choice(service, SharingAnnotations.QosPriority, errors, WireNames.Priorities) ?? Priority.Medium;
         var isolation = Choice(service, SharingAnnotations.Isolation, errors, WireNames.Isolations);
@@ -40,14 +51,13 @@ public static partial class InferenceServiceReader
         var tpot = Integer(service, SharingAnnotations.SloTpotMs, 1, DeploymentLimits.MaxSloMilliseconds, errors);
         var memoryLimit = MemoryLimit(service, errors);
         var (node, gpu) = Pin(service, errors);
-        var replicas = Replicas(predictor, errors);
         if (replicas > 1)
         {
             // One pod template binds every replica: a shared partition is bound by naming it (a ResourceClaim, a
             // device), which cannot differ per pod. Several replicas therefore each take a partition of their own.
             if (isolation == Isolation.Shared)
             {
-                errors.Add($"{SharingAnnotations.Isolation} 'shared' binds one named partition, which one pod template cannot do for {replicas} replicas; use 'exclusive' or maxReplicas 1.");
+                errors.Add($"{SharingAnnotations.Isolation} 'shared' binds one named partition, which one pod template cannot do for {replicas} replicas; use 'exclusive' or {oneReplica}.");
             }
 
             isolation ??= Isolation.Exclusive;
