@@ -13,6 +13,10 @@ public interface ISloGrain : IGrainWithStringKey
     [Alias("Get")]
     Task<SloView> GetAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Forgets every sample: the deployment was deleted, and one created again under its name starts afresh.</summary>
+    [Alias("Forget")]
+    Task ForgetAsync(CancellationToken cancellationToken = default);
+
     /// <summary>The last <paramref name="minutes"/> minutes (1 to 1,440), oldest first, one point per minute (empty minutes included).</summary>
     [Alias("History")]
     Task<IReadOnlyList<SloHistoryPoint>> GetHistoryAsync(int minutes, CancellationToken cancellationToken = default);

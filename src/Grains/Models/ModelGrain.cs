@@ -2,6 +2,7 @@ using GpuSharing.Grains.Activation;
 using GpuSharing.Grains.Interfaces.Fleet;
 using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Interfaces.Placement;
+using GpuSharing.Grains.Interfaces.Slo;
 using GpuSharing.Grains.Planning.Sizing;
 using GpuSharing.Grains.Storage;
 using Microsoft.Extensions.Logging;
@@ -122,12 +123,26 @@ public sealed partial class ModelGrain(
         await Placement.ReleaseAsync(Key, cancellationToken);
         await state.ClearOrRestartAsync(GrainContext, cancellationToken);
         await IndexShard.RemoveAsync(Key, cancellationToken);
+        await ForgetSloAsync(cancellationToken);
         _ = Index.ChangedAsync(Key);
         _retry?.Dispose();
         _retry = null;
         LogDeleted(logger, Key);
         DeactivateOnIdle();
         return DeleteOutcome.Deleted;
+    }
+
+    /// <summary>A deployment made again under this name starts with no SLO history. Best effort: the deletion stands.</summary>
+    private async Task ForgetSloAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<ISloGrain>(Key).ForgetAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogSloNotForgotten(logger, Key, ex.Message);
+        }
     }
 
     public async Task PlacementChangedAsync(PlacementUpdate update)
@@ -306,6 +321,9 @@ public sealed partial class ModelGrain(
             State.Explanation,
             State.UpdatedAt);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleted {Deployment}, but its SLO history could not be cleared ({Error}); a deployment made again under its name would see it")]
+    private static partial void LogSloNotForgotten(ILogger logger, string deployment, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model {Model} generation {Generation}: {Spec} × {Replicas}, {Priority}")]
     private static partial void LogApplied(ILogger logger, string model, long generation, string spec, int replicas, Priority priority);

@@ -53,6 +53,17 @@ public sealed partial class SloGrain(
         _dirty = samples.Count > 0 || _dirty;
     }
 
+    public async Task ForgetAsync(CancellationToken cancellationToken = default)
+    {
+        _ledger = new SloLedger();
+        _recent.Clear();
+        _targets = null;
+        _dirty = false;
+        state.State.Minutes = [];
+        await state.ClearStateAsync(cancellationToken);
+        DeactivateOnIdle();
+    }
+
     public async Task<IReadOnlyList<SloHistoryPoint>> GetHistoryAsync(int minutes, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(minutes, 1);

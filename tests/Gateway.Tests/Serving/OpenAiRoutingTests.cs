@@ -188,6 +188,12 @@ public sealed class OpenAiRoutingTests(GatewayHostFixture fixture) : IClassFixtu
         Assert.Equal(HttpStatusCode.BadRequest, badMinutes.StatusCode);
         Assert.Contains("minutes", await badMinutes.Content.ReadAsStringAsync(Cancellation), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, noHistory.StatusCode);
+
+        // Deleted and made again under the same name: the SLO starts afresh.
+        (await fixture.Http.DeleteAsync("/api/v1/models/serving/slo", Cancellation)).EnsureSuccessStatusCode();
+        (await fixture.Http.PutAsJsonAsync("/api/v1/models/serving/slo", new { model = "qwen2.5-0.5b" }, Cancellation)).EnsureSuccessStatusCode();
+        var fresh = JsonNode.Parse(await fixture.Http.GetStringAsync("/api/v1/slo/serving/slo", Cancellation))!;
+        Assert.All(fresh["windows"]!.AsArray(), w => Assert.Equal(0L, w!["requests"]!.GetValue<long>()));
     }
 
     public static TheoryData<string?, string, int, string> Malformed => new()
