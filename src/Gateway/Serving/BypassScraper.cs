@@ -17,7 +17,7 @@ public sealed partial class BypassScraper(
     TimeProvider time,
     ILogger<BypassScraper> logger) : BackgroundService
 {
-    private readonly Dictionary<(string Url, string Model), (BypassSnapshot Snapshot, long Forwarded, double Carry)> _last = [];
+    private readonly Dictionary<(string Url, string Model), (BypassSnapshot Snapshot, long Sent, long Uncounted, double Carry)> _last = [];
     private long _rounds;
 
     /// <summary>Rounds of scrapes finished (every routable replica scraped once per round).</summary>
@@ -76,24 +76,26 @@ public sealed partial class BypassScraper(
             return; // a server without vLLM's histograms: nothing to learn about traffic past the gateway
         }
 
+        // Read after the page: every request of ours the page counted was sent before, so it is in Sent.
         var key = (target.Endpoint.Url, target.Endpoint.ServedModel);
-        var forwarded = target.Completed;
+        var (sent, uncounted) = (target.Sent, target.Uncounted);
         lock (_last)
         {
             if (_last.TryGetValue(key, out var before))
             {
-                var delta = forwarded >= before.Forwarded ? forwarded - before.Forwarded : forwarded;
+                // A target made anew (the endpoint re-registered) counts from zero again.
+                var delta = (sent >= before.Sent ? sent - before.Sent : sent) - (uncounted >= before.Uncounted ? uncounted - before.Uncounted : uncounted);
                 var (samples, carry) = BypassTraffic.Estimate(before.Snapshot, now, delta, before.Carry, time.GetUtcNow());
                 foreach (var sample in samples)
                 {
                     recorder.Record(target.Endpoint.Deployment, sample);
                 }
 
-                _last[key] = (now, forwarded, carry);
+                _last[key] = (now, sent, uncounted, carry);
             }
             else
             {
-                _last[key] = (now, forwarded, 0); // the first scrape is the baseline: what came before is not counted
+                _last[key] = (now, sent, uncounted, 0); // the first scrape is the baseline: what came before is not counted
             }
         }
     }

@@ -4,8 +4,9 @@ namespace GpuSharing.Gateway.Serving;
 
 /// <summary>
 /// Requests that reached a server without the gateway, estimated from two scrapes of its <c>/metrics</c>: the requests
-/// it finished in between (its TTFT histogram's count) less those the gateway forwarded to it. A shortfall (a request
-/// the gateway counted before the server did) is carried to the next scrape, so counts even out. Each bypassing request
+/// it counted in between (its TTFT histogram's count, taken at each first token) less those the gateway sent to it in
+/// between (counted when sent, so always before the server counts them). A shortfall (requests of ours still waiting
+/// for their first token) is carried to the next scrape, so counts even out and a request is never counted twice. Each bypassing request
 /// becomes a sample at an evenly spaced quantile of the interval's histograms — its latencies are those the server saw,
 /// not the caller — with slow first tokens paired with slow decoding (the histograms are marginal, so this is the
 /// most a joint attainment could be).

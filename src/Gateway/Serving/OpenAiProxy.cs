@@ -133,7 +133,7 @@ public sealed class OpenAiProxy(
         var meter = new ResponseMeter(original, time);
         context.Response.Body = meter;
         ForwarderError outcome;
-        using (target.Carry())
+        using (var forwarding = target.Carry())
         {
             try
             {
@@ -142,6 +142,11 @@ public sealed class OpenAiProxy(
             finally
             {
                 context.Response.Body = original;
+            }
+
+            if (context.Response.StatusCode >= 400 || meter.FirstByteAt is null)
+            {
+                forwarding.NotCountedByServer(); // no first token: the server's TTFT histogram never saw it
             }
         }
 

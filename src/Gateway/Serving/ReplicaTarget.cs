@@ -6,7 +6,8 @@ namespace GpuSharing.Gateway.Serving;
 public sealed class ReplicaTarget(ReplicaEndpoint endpoint)
 {
     private int _outstanding;
-    private long _completed;
+    private long _sent;
+    private long _uncounted;
     private int _failures;
     private volatile bool _healthy;
 
@@ -20,8 +21,15 @@ public sealed class ReplicaTarget(ReplicaEndpoint endpoint)
     /// <summary>The server is one a node silo started (vLLM with priority scheduling, or the simulator): it takes a <c>priority</c>.</summary>
     public bool SchedulesByPriority => Endpoint.Source is "vllm" or "simulated";
 
-    /// <summary>Requests the gateway has forwarded to this replica and seen finish (to tell them from traffic that bypasses it).</summary>
-    public long Completed => Interlocked.Read(ref _completed);
+    /// <summary>
+    /// Requests the gateway has sent to this replica, counted when sent: the server counts a request at its first
+    /// token, always later, so this is never behind the server's count of the gateway's own traffic, and what the
+    /// server counted beyond it bypassed the gateway.
+    /// </summary>
+    public long Sent => Interlocked.Read(ref _sent);
+
+    /// <summary>Of <see cref="Sent"/>, those the server cannot have counted: refused, or failed before their first token.</summary>
+    public long Uncounted => Interlocked.Read(ref _uncounted);
 
     public void Succeeded()
     {
@@ -38,23 +46,11 @@ public sealed class ReplicaTarget(ReplicaEndpoint endpoint)
         }
     }
 
-    public IDisposable Carry()
+    /// <summary>A request on its way to this replica: outstanding until disposed.</summary>
+    public ReplicaForwarding Carry()
     {
         Interlocked.Increment(ref _outstanding);
-        return new Done(this);
-    }
-
-    private sealed class Done(ReplicaTarget target) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                Interlocked.Decrement(ref target._outstanding);
-                Interlocked.Increment(ref target._completed);
-            }
-        }
+        Interlocked.Increment(ref _sent);
+        return new ReplicaForwarding(() => Interlocked.Decrement(ref _outstanding), () => Interlocked.Increment(ref _uncounted));
     }
 }

@@ -1,4 +1,6 @@
 using GpuSharing.Gateway.Serving;
+using GpuSharing.Grains.Interfaces.Models;
+using GpuSharing.Grains.Interfaces.Serving;
 
 namespace GpuSharing.Gateway.Tests.Serving;
 
@@ -62,4 +64,32 @@ public sealed class BypassTrafficTests
 
     private static BypassSnapshot Snapshot((double, double)[] ttft) =>
         new(new PrometheusHistogram([.. ttft], ttft[^1].Item2, 0), null, null);
+
+    [Fact]
+    public void A_request_of_ours_counts_when_sent_so_a_scrape_during_its_answer_never_takes_it_for_a_bypassing_one()
+    {
+        var target = new ReplicaTarget(new ReplicaEndpoint("a/b", 0, "n", "http://replica:8000", Qwen, Priority.Medium, 8, "vllm"));
+
+        long sentMidway;
+        using (var forwarding = target.Carry())
+        {
+            sentMidway = target.Sent; // the server has its first token; the answer is still streaming
+        }
+
+        using (var refused = target.Carry())
+        {
+            refused.NotCountedByServer();
+            refused.NotCountedByServer(); // once, however often it is said
+        }
+
+        Assert.Equal(1, sentMidway);
+        Assert.Equal((2L, 1L, 0), (target.Sent, target.Uncounted, target.Outstanding));
+
+        // The server counted our one request at its first token, and nothing else: nothing bypassed the gateway.
+        var before = new BypassSnapshot(new PrometheusHistogram([(1.0, 0.0), (double.PositiveInfinity, 0.0)], 0, 0), null, null);
+        var after = new BypassSnapshot(new PrometheusHistogram([(1.0, 1.0), (double.PositiveInfinity, 1.0)], 1, 0.2), null, null);
+        var (samples, carry) = BypassTraffic.Estimate(before, after, sentMidway, 0, At);
+        Assert.Empty(samples);
+        Assert.Equal(0, carry);
+    }
 }
