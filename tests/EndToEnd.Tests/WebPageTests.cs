@@ -202,6 +202,42 @@ public sealed class WebPageTests(LocalSystem system, Chromium chromium) : IClass
     }
 
     [Fact]
+    public async Task The_map_greys_an_unreachable_node_and_outlines_a_burning_SLO_as_the_API_says()
+    {
+        // States the local system cannot produce on demand (a node gone, an SLO burning): the page's own requests for
+        // the fleet and the SLOs are answered in the browser with a FAKE answer, shaped like the API's, that says so.
+        var (context, page, errors) = await chromium.NewPageAsync();
+        await using var _ = context;
+        var gpus = JsonNode.Parse(await system.Http.GetStringAsync("/api/v1/gpus", Cancellation))!.AsArray();
+        var up = (JsonObject)gpus[0]!.DeepClone();
+        var gone = (JsonObject)gpus[0]!.DeepClone();
+        gone["node"] = "gone-node";
+        gone["state"] = "Unreachable";
+        var reservation = new JsonObject { ["deployment"] = "web/burning", ["bytes"] = 8L << 30, ["replica"] = 0, ["isolation"] = "Exclusive", ["priority"] = "High" };
+        ((JsonObject)up["partitions"]![0]!)["reservations"] = new JsonArray(reservation);
+        ((JsonObject)up["partitions"]![0]!)["reservedBytes"] = 8L << 30;
+        var nodes = new JsonArray(
+            new JsonObject { ["name"] = up["node"]!.GetValue<string>(), ["reachable"] = true, ["gpus"] = new JsonArray(up) },
+            new JsonObject { ["name"] = "gone-node", ["reachable"] = false, ["gpus"] = new JsonArray(gone) });
+        var slos = new JsonArray(new JsonObject { ["deployment"] = "web/burning", ["burn"] = "fast", ["windows"] = new JsonArray() });
+        await page.RouteAsync("**/api/v1/nodes", route => route.FulfillAsync(new() { ContentType = "application/json", Body = nodes.ToJsonString() }));
+        await page.RouteAsync("**/api/v1/slo", route => route.FulfillAsync(new() { ContentType = "application/json", Body = slos.ToJsonString() }));
+
+        await page.GotoAsync(system.Gateway.ToString());
+
+        var greyed = page.Locator("[data-node=\"gone-node\"]");
+        await Assertions.Expect(greyed).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bunreachable\b"));
+        await Assertions.Expect(greyed).ToContainTextAsync("Unreachable");
+        Assert.True(await greyed.EvaluateAsync<double>("e => Number(getComputedStyle(e).opacity)") < 1);
+        await Assertions.Expect(page.Locator($"[data-node=\"{up["node"]}\"]")).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bunreachable\b"));
+        var burning = page.Locator("[data-deployment=\"web/burning\"]");
+        await Assertions.Expect(burning).ToHaveAttributeAsync("data-slo", "fast");
+        Assert.Equal("solid", await burning.EvaluateAsync<string>("e => getComputedStyle(e).outlineStyle")); // outlined, not only coloured
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotDirectory, "unreachable-and-burning.png"), FullPage = true });
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task Every_control_has_a_label_and_the_pages_are_reached_by_keyboard()
     {
         var (context, page, errors) = await chromium.NewPageAsync();
