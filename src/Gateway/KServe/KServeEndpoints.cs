@@ -12,7 +12,7 @@ namespace GpuSharing.Gateway.KServe;
 /// </summary>
 public static class KServeEndpoints
 {
-    public const string Reporter = "kserve";
+    public const string Reporter = EndpointSources.KServe;
 
     public static IReadOnlyList<ReplicaEndpoint> From(IEnumerable<InferenceService> services) =>
         [.. services

@@ -19,7 +19,7 @@ public sealed class ReplicaTarget(ReplicaEndpoint endpoint)
     public int Outstanding => Volatile.Read(ref _outstanding);
 
     /// <summary>The server is one a node silo started (vLLM with priority scheduling, or the simulator): it takes a <c>priority</c>.</summary>
-    public bool SchedulesByPriority => Endpoint.Source is "vllm" or "simulated";
+    public bool SchedulesByPriority => EndpointSources.SchedulesByPriority(Endpoint.Source);
 
     /// <summary>
     /// Requests the gateway has sent to this replica, counted when sent: the server counts a request at its first

@@ -13,7 +13,7 @@ namespace GpuSharing.Silo.Serving;
 /// </summary>
 public sealed partial class DeclaredEndpointReporter(IGrainFactory grains, TimeProvider time, ILogger<DeclaredEndpointReporter> logger) : BackgroundService
 {
-    public const string Reporter = "declared";
+    public const string Reporter = EndpointSources.Declared;
 
     /// <summary>Well inside the directory's 30 s expiry.</summary>
     public static readonly TimeSpan Round = TimeSpan.FromSeconds(5);

@@ -1,3 +1,4 @@
+using GpuSharing.Grains.Interfaces.Serving;
 using GpuSharing.InferenceSimulator;
 
 namespace GpuSharing.Silo.Serving;
@@ -11,7 +12,7 @@ public sealed class SimulatedReplicaRuntime(TimeProvider time) : IReplicaRuntime
 {
     private readonly PartitionLoad _load = new();
 
-    public string Kind => "simulated";
+    public string Kind => EndpointSources.Simulated;
 
     public async Task<RunningReplica> StartAsync(ReplicaLaunch launch, CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using GpuSharing.Grains.Interfaces.Serving;
 using Microsoft.Extensions.Options;
 
 namespace GpuSharing.Silo.Serving;
@@ -14,7 +15,7 @@ public sealed class VllmReplicaRuntime(IOptions<VllmOptions> options, TimeProvid
     private readonly HashSet<int> _ports = [];
     private readonly Lock _gate = new();
 
-    public string Kind => "vllm";
+    public string Kind => EndpointSources.Vllm;
 
     public Task<RunningReplica> StartAsync(ReplicaLaunch launch, CancellationToken cancellationToken)
     {
