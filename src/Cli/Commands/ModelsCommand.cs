@@ -33,9 +33,8 @@ public static class ModelsCommand
                 applied.Add(await context.Gateway.PutAsync($"/api/v1/models/{deployment.Namespace}/{deployment.Name}", deployment.Spec, cancellationToken));
             }
 
-            if (!context.Output.IsTable)
+            if (context.Output.WroteData(applied))
             {
-                context.Output.Data(applied);
                 return ExitCodes.Success;
             }
 
@@ -56,9 +55,8 @@ public static class ModelsCommand
         command.SetAction(runner.Action(async (context, result, cancellationToken) =>
         {
             var model = await context.Gateway.GetAsync(Path(result.GetValue(key)!), cancellationToken);
-            if (!context.Output.IsTable)
+            if (context.Output.WroteData(model))
             {
-                context.Output.Data(model);
                 return ExitCodes.Success;
             }
 
@@ -104,9 +102,8 @@ public static class ModelsCommand
         command.SetAction(runner.Action(async (context, result, cancellationToken) =>
         {
             var models = (await context.Gateway.GetAsync(result.GetValue(ns) is { } n ? $"/api/v1/models/{Uri.EscapeDataString(n)}" : "/api/v1/models", cancellationToken)).AsArray();
-            if (!context.Output.IsTable)
+            if (context.Output.WroteData(models))
             {
-                context.Output.Data(models);
                 return ExitCodes.Success;
             }
 
@@ -159,9 +156,8 @@ public static class ModelsCommand
         {
             var model = await context.Gateway.GetAsync(Path(result.GetValue(key)!), cancellationToken);
             var explanation = model["explanation"];
-            if (!context.Output.IsTable)
+            if (context.Output.WroteData(new JsonObject { ["status"] = model["status"]?.DeepClone(), ["pending"] = model["pending"]?.DeepClone(), ["explanation"] = explanation?.DeepClone() }))
             {
-                context.Output.Data(new JsonObject { ["status"] = model["status"]?.DeepClone(), ["pending"] = model["pending"]?.DeepClone(), ["explanation"] = explanation?.DeepClone() });
                 return ExitCodes.Success;
             }
 

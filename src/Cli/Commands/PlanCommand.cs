@@ -28,9 +28,8 @@ public static class PlanCommand
             }
 
             var plan = await context.Gateway.PostAsync("/api/v1/plan", body, cancellationToken);
-            if (!context.Output.IsTable)
+            if (context.Output.WroteData(plan))
             {
-                context.Output.Data(plan);
                 return ExitCodes.Success;
             }
 

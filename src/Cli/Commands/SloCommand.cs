@@ -17,9 +17,8 @@ public static class SloCommand
             var data = result.GetValue(key) is { } one
                 ? await context.Gateway.GetAsync(ModelsCommand.Path(one).Replace("/api/v1/models/", "/api/v1/slo/", StringComparison.Ordinal), cancellationToken)
                 : await context.Gateway.GetAsync("/api/v1/slo", cancellationToken);
-            if (!context.Output.IsTable)
+            if (context.Output.WroteData(data))
             {
-                context.Output.Data(data);
                 return ExitCodes.Success;
             }
 

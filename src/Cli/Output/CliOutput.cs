@@ -60,6 +60,18 @@ public sealed class CliOutput
         }
     }
 
+    /// <summary>For <c>-o json|yaml</c>: writes <paramref name="data"/> and says so; for tables, writes nothing and the command draws its own.</summary>
+    public bool WroteData(JsonNode? data)
+    {
+        if (IsTable)
+        {
+            return false;
+        }
+
+        Data(data);
+        return true;
+    }
+
     public void Render(IRenderable renderable) => Console.Write(renderable);
 
     public void Line(string text) => Console.WriteLine(text);

@@ -8,13 +8,22 @@ import { whatIfView } from './whatif.js';
 import { chatView } from './chat.js';
 
 const REFRESH_MS = 1500;
+// Every deployment's SLO is a grain call each: asked for every 10 s, not on every refresh (its windows are 5 minutes
+// and longer, so nothing is lost), so that an open page costs the cluster little.
+const SLO_REFRESH_MS = 10_000;
+let slosCache = { at: 0, value: [] };
+
+async function slosEvery10s() {
+  if (Date.now() - slosCache.at >= SLO_REFRESH_MS) slosCache = { at: Date.now(), value: await get('/api/v1/slo') };
+  return slosCache.value;
+}
 const main = document.getElementById('main');
 const status = document.getElementById('status');
 let timer = null;
 let generation = 0;
 
 async function fleetView() {
-  const [nodes, models, slos] = await Promise.all([get('/api/v1/nodes'), get('/api/v1/models'), get('/api/v1/slo')]);
+  const [nodes, models, slos] = await Promise.all([get('/api/v1/nodes'), get('/api/v1/models'), slosEvery10s()]);
   const burns = sloStates(slos);
   const gpus = nodes.flatMap((n) => n.gpus);
   const rows = models.map((m) => h('tr', { 'data-model': `${m.namespace}/${m.name}` },
