@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GpuSharing.Gateway.Configuration;
+using GpuSharing.Gateway.Http;
 using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Interfaces.Slo;
 using Microsoft.Extensions.Options;
@@ -24,6 +25,7 @@ public sealed class OpenAiProxy(
     SloRecorder recorder,
     ServingMetrics metrics,
     IOptions<ServingOptions> options,
+    IGrainFactory grains,
     TimeProvider time)
 {
     public const string DeadlineHeader = "X-Request-Deadline-Ms";
@@ -60,7 +62,7 @@ public sealed class OpenAiProxy(
         {
             return ambiguous.Count > 0
                 ? OpenAiErrors.Create(400, "invalid_request_error", "ambiguous_model", $"Several deployments serve '{Shorten(name)}': {string.Join(", ", ambiguous)}. Name one as namespace/name.", "model")
-                : OpenAiErrors.Create(404, "invalid_request_error", "model_not_found", $"No deployment serves '{Shorten(name)}'. GET /v1/models lists the routable ones.", "model");
+                : await NotServedAsync(name, context.RequestAborted);
         }
 
         if (!TryDeadline(request, settings, out var deadline))
@@ -102,6 +104,30 @@ public sealed class OpenAiProxy(
 
         return await ForwardAsync(context, route, target, body, raw!, arrived, priority, settings);
     }
+
+    // A deployment that exists but has no endpoint yet (pending, or its servers still starting) is unroutable, not
+    // unknown: 503 tells a client to retry where 404 would tell it to give up. Only names shaped as a deployment key
+    // reach the grain, so a flood of made-up names costs no more than the REST API's own reads.
+    private async Task<IResult> NotServedAsync(string name, CancellationToken cancellationToken)
+    {
+        if (AsDeploymentKey(name) is { } key
+            && await grains.GetGrain<IModelGrain>(key).GetAsync().WaitAsync(cancellationToken) is { } deployment)
+        {
+            var why = deployment.Status == ModelStatus.Pending
+                ? $"{key} is Pending: no replica is placed (GET /api/v1/models/{key}/explain says why)"
+                : $"{key} is {deployment.Status} but none of its servers has reported an endpoint yet";
+            return OpenAiErrors.Create(503, "server_error", "model_not_routable", $"{why}; try again shortly.", retryAfter: TimeSpan.FromSeconds(5));
+        }
+
+        return OpenAiErrors.Create(404, "invalid_request_error", "model_not_found", $"No deployment serves '{Shorten(name)}'. GET /v1/models lists the routable ones.", "model");
+    }
+
+    private static string? AsDeploymentKey(string name) =>
+        name.Split('/') is [var @namespace, var deployment]
+        && RouteValues.LabelError("namespace", @namespace) is null
+        && RouteValues.LabelError("name", deployment) is null
+            ? name
+            : null;
 
     private async Task<IResult> ForwardAsync(HttpContext context, DeploymentRoute route, ReplicaTarget target, JsonObject body, byte[] raw, long arrived, Priority priority, ServingOptions settings)
     {

@@ -196,6 +196,24 @@ public sealed class OpenAiRoutingTests(GatewayHostFixture fixture) : IClassFixtu
         Assert.All(fresh["windows"]!.AsArray(), w => Assert.Equal(0L, w!["requests"]!.GetValue<long>()));
     }
 
+    [Fact]
+    public async Task A_deployment_that_exists_but_has_no_endpoint_is_unroutable_not_unknown()
+    {
+        // Pinned to a node that does not exist and declaring no server: it stays Pending and nothing can serve it.
+        var put = await fixture.Http.PutAsJsonAsync("/api/v1/models/serving/nowhere", new { model = "qwen2.5-0.5b", node = "elsewhere" }, Cancellation);
+
+        var response = await fixture.Http.PostAsJsonAsync("/v1/completions", new { model = "serving/nowhere", prompt = "Hi" }, Cancellation);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync(Cancellation))!["error"]!;
+        var unknown = await fixture.Http.PostAsJsonAsync("/v1/completions", new { model = "serving/never-made", prompt = "Hi" }, Cancellation);
+
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(("model_not_routable", "server_error"), (error["code"]!.GetValue<string>(), error["type"]!.GetValue<string>()));
+        Assert.Contains("serving/nowhere is Pending", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
     public static TheoryData<string?, string, int, string> Malformed => new()
     {
         { null, "{\"model\":\"test/errors\",\"prompt\":\"x\"}", 415, "unsupported_media_type" },
