@@ -102,6 +102,44 @@ public sealed class ModelLifecycleTests
     }
 
     [Fact]
+    public async Task A_change_of_the_replica_count_alone_keeps_the_replicas_that_stay_where_they_are()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await HardwareCluster.StartAsync(("node-a", "MI300X:2"), ("node-b", "MI300X:2"));
+        var model = cluster.Model("team-a/scaled");
+        var spec = Qwen7B with { Isolation = Isolation.Exclusive };
+        await model.ApplyAsync(spec, 1, ct);
+        var one = await cluster.WaitForModelAsync("team-a/scaled", v => v.Status == ModelStatus.Placed && v.Placements.Count == 1);
+
+        await model.ApplyAsync(spec with { Replicas = 3 }, 2, ct);
+        var three = await cluster.WaitForModelAsync("team-a/scaled", v => v.Status == ModelStatus.Placed && v.Placements.Count == 3);
+        await model.ApplyAsync(spec with { Replicas = 2 }, 3, ct);
+        var two = await cluster.WaitForModelAsync("team-a/scaled", v => v.Status == ModelStatus.Placed && v.Generation == 3 && v.Placements.Count == 2);
+        var held = new List<(string Node, int Gpu, int Replica)>();
+        var reservations = new List<PartitionReservation>();
+        foreach (var (node, gpu) in new[] { ("node-a", 0), ("node-a", 1), ("node-b", 0), ("node-b", 1) })
+        {
+            var mine = (await ReservationsAsync(cluster, node, gpu)).Where(r => r.Deployment == "team-a/scaled").ToList();
+            held.AddRange(mine.Select(r => (node, gpu, r.Replica)));
+            reservations.AddRange(mine);
+        }
+
+        // Replica 0 never moved and kept its binding; replica 1 stayed through the scale-down; replica 2 let go.
+        Assert.Equal(Place(one.Placements[0]), Place(three.Placements[0]));
+        Assert.Equal(Place(one.Placements[0]), Place(two.Placements[0]));
+        Assert.Equal(Place(three.Placements[1]), Place(two.Placements[1]));
+        Assert.Equal([0, 1], two.Placements.Select(p => p.Replica));
+        Assert.Equal(two.Placements.Select(p => (p.Node, p.Gpu, p.Replica)).Order(), held.Order());
+
+        // Kept and added replicas alike carry the spec they are held for now (a restart reads one spec, not leftovers).
+        Assert.Single(reservations.Select(r => r.Revision).Distinct());
+        Assert.All(reservations, r => Assert.Equal(2, r.Request!.Replicas));
+
+        static (string, int, int, int, long, string) Place(ReplicaPlacement p) =>
+            (p.Node, p.Gpu, p.FirstPartition, p.Span, p.ReservedBytes, string.Join(' ', p.Binding!.VllmArguments));
+    }
+
+    [Fact]
     public async Task A_high_priority_deployment_on_an_empty_GPU_waits_for_the_repartition_it_asked_for_then_is_placed_alone()
     {
         await using var cluster = await HardwareCluster.StartAsync(("node-a", "MI300X:1"));

@@ -90,13 +90,24 @@ public sealed partial class ModelGrain(
             await IndexShard.AddAsync(Key, cancellationToken);
         }
 
+        // Only the number of replicas changed (an autoscaler's step): the replicas that stay keep their places and
+        // bindings, and the status holds until the placement answers for the new number.
+        var resized = State.Spec is not null && State.Spec with { Replicas = spec.Replicas } == spec;
         State.Spec = spec;
         State.Generation = generation > 0 ? generation : State.Generation + 1;
         State.Revision++;
-        State.Placements = []; // placed again from scratch: bindings are computed for the new spec
         State.Sizing = VllmBinding.Breakdown(sizing);
-        State.Status = ModelStatus.Pending;
-        State.Message = "Waiting for placement.";
+        if (resized)
+        {
+            State.Placements = [.. State.Placements.Where(p => p.Replica < spec.Replicas)];
+        }
+        else
+        {
+            State.Placements = []; // placed again from scratch: bindings are computed for the new spec
+            State.Status = ModelStatus.Pending;
+            State.Message = "Waiting for placement.";
+        }
+
         State.UpdatedAt = time.GetUtcNow();
         await state.WriteOrRestartAsync(GrainContext, cancellationToken);
         LogApplied(logger, Key, State.Generation, spec.Model, spec.Replicas, spec.Priority);

@@ -78,12 +78,23 @@ public sealed partial class PlacementGrain(TimeProvider time, IOptions<Placement
     {
         await EnsureFleetAsync(cancellationToken);
         var deployment = request.Deployment;
+        var previous = _requests.GetValueOrDefault(deployment);
         _requests[deployment] = request;
+        IReadOnlyList<ReplicaAssignment> kept = [];
         if (_revisions.TryGetValue(deployment, out var placedFor) && placedFor != request.Revision)
         {
-            // The spec changed: its replicas are placed again from scratch.
+            // The spec changed: its replicas are placed again from scratch — unless only their number changed (an
+            // autoscaler's step), when the engine adds the missing replicas and releases the surplus ones and the rest
+            // stay where their pods run.
             _backoff.Remove(deployment);
-            await ExecuteAsync(_engine.Remove(deployment), deployment, cancellationToken);
+            if (OnlyResized(previous, request))
+            {
+                kept = [.. _engine.Assignments(deployment).Where(a => a.Replica < request.Replicas)];
+            }
+            else
+            {
+                await ExecuteAsync(_engine.Remove(deployment), deployment, cancellationToken);
+            }
         }
 
         else if (_backoff.TryGetValue(deployment, out var wait) && time.GetUtcNow() < wait.Until)
@@ -95,9 +106,26 @@ public sealed partial class PlacementGrain(TimeProvider time, IOptions<Placement
         var started = time.GetTimestamp();
         var result = _engine.Place(Demand(request));
         var updates = await ExecuteAsync(result, deployment, cancellationToken);
+        await RetagAsync(kept, cancellationToken);
         var decided = updates.TryGetValue(deployment, out var update) ? update : Update(deployment);
         Measure(result, decided, time.GetElapsedTime(started));
         return decided;
+    }
+
+    /// <summary>
+    /// The replicas a resize kept carry the new revision and request, like those it added: a fleet read after a restart
+    /// must find one spec's reservations, not take the kept ones for leftovers of an older spec and place them afresh.
+    /// </summary>
+    private async Task RetagAsync(IReadOnlyList<ReplicaAssignment> kept, CancellationToken cancellationToken)
+    {
+        foreach (var before in kept)
+        {
+            if (_engine.Assignments(before.Deployment).FirstOrDefault(a => a.Replica == before.Replica) is { } now
+                && now.Node == before.Node && now.Gpu == before.Gpu && now.FirstPartition == before.FirstPartition)
+            {
+                await ReserveAsync(now, cancellationToken);
+            }
+        }
     }
 
     public async Task ReleaseAsync(string deployment, CancellationToken cancellationToken = default)
@@ -122,6 +150,9 @@ public sealed partial class PlacementGrain(TimeProvider time, IOptions<Placement
         _dirty = true;
         return Task.CompletedTask;
     }
+
+    private static bool OnlyResized(PlacementRequest? previous, PlacementRequest request) =>
+        previous is not null && previous with { Revision = request.Revision, Replicas = request.Replicas } == request;
 
     private bool IsReachable(string node) => _gpus.Values.Any(g => g.Node == node && g.State != GpuState.Unreachable);
 
