@@ -45,23 +45,23 @@ public sealed class FakeApiServerProtocolTests
         var withFinalizer = Service("held");
         withFinalizer["metadata"]!["finalizers"] = new JsonArray("example.com/hold");
         api.Store.Create(FakeResourceType.InferenceServices, "team-a", withFinalizer);
-        var list = await client.CustomObjects.ListNamespacedCustomObjectAsync<InferenceServiceList>(InferenceService.Group, InferenceService.Version, "team-a", InferenceService.Plural, cancellationToken: TestContext.Current.CancellationToken);
+        var list = await client.CustomObjects.ListNamespacedCustomObjectAsync<InferenceServiceList>(KServeKind.Group, KServeKind.InferenceService.Version, "team-a", KServeKind.InferenceService.Plural, cancellationToken: TestContext.Current.CancellationToken);
 
-        await client.CustomObjects.DeleteNamespacedCustomObjectAsync(InferenceService.Group, InferenceService.Version, "team-a", InferenceService.Plural, "held", cancellationToken: TestContext.Current.CancellationToken);
+        await client.CustomObjects.DeleteNamespacedCustomObjectAsync(KServeKind.Group, KServeKind.InferenceService.Version, "team-a", KServeKind.InferenceService.Plural, "held", cancellationToken: TestContext.Current.CancellationToken);
         var marked = api.Store.Get(FakeResourceType.InferenceServices, "team-a", "held");
         api.Store.Patch(FakeResourceType.InferenceServices, "team-a", "held", o => JsonPatches.ApplyMerge(o, new JsonObject { ["metadata"] = new JsonObject { ["finalizers"] = null } }));
 
         var events = new List<(WatchEventType Type, string? Name)>();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(3));
-        await foreach (var (type, item) in client.CustomObjects.WatchListNamespacedCustomObjectAsync(InferenceService.Group, InferenceService.Version, "team-a", InferenceService.Plural, allowWatchBookmarks: true, resourceVersion: list.Metadata.ResourceVersion, timeoutSeconds: 1, cancellationToken: timeout.Token))
+        await foreach (var (type, item) in client.CustomObjects.WatchListNamespacedCustomObjectAsync(KServeKind.Group, KServeKind.InferenceService.Version, "team-a", KServeKind.InferenceService.Plural, allowWatchBookmarks: true, resourceVersion: list.Metadata.ResourceVersion, timeoutSeconds: 1, cancellationToken: timeout.Token))
         {
             events.Add((type, ((JsonElement)item).GetProperty("metadata").TryGetProperty("name", out var name) ? name.GetString() : null));
         }
 
         api.Store.Compact();
         Exception? expired = null;
-        await foreach (var _ in client.CustomObjects.WatchListNamespacedCustomObjectAsync(InferenceService.Group, InferenceService.Version, "team-a", InferenceService.Plural, resourceVersion: list.Metadata.ResourceVersion, timeoutSeconds: 1, onError: e => expired = e, cancellationToken: TestContext.Current.CancellationToken))
+        await foreach (var _ in client.CustomObjects.WatchListNamespacedCustomObjectAsync(KServeKind.Group, KServeKind.InferenceService.Version, "team-a", KServeKind.InferenceService.Plural, resourceVersion: list.Metadata.ResourceVersion, timeoutSeconds: 1, onError: e => expired = e, cancellationToken: TestContext.Current.CancellationToken))
         {
         }
 
@@ -73,7 +73,7 @@ public sealed class FakeApiServerProtocolTests
 
     private static async Task<InferenceService> PatchAsync(Kubernetes client, V1Patch.PatchType type, string body)
     {
-        var response = await client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(body, type), InferenceService.Group, InferenceService.Version, "team-a", InferenceService.Plural, "svc", cancellationToken: TestContext.Current.CancellationToken);
+        var response = await client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(body, type), KServeKind.Group, KServeKind.InferenceService.Version, "team-a", KServeKind.InferenceService.Plural, "svc", cancellationToken: TestContext.Current.CancellationToken);
         return KubernetesJson.Deserialize<InferenceService>(((JsonElement)response).GetRawText());
     }
 

@@ -82,8 +82,8 @@ public sealed class LlmInferenceServiceReaderTests
 
         return new JsonObject
         {
-            ["apiVersion"] = $"{LlmInferenceServiceKind.Group}/{LlmInferenceServiceKind.Version}",
-            ["kind"] = LlmInferenceServiceKind.Kind,
+            ["apiVersion"] = KServeKind.LlmInferenceService.ApiVersion,
+            ["kind"] = KServeKind.LlmInferenceService.Kind,
             ["metadata"] = new JsonObject { ["name"] = "llm", ["namespace"] = "team-a", ["annotations"] = all },
             ["spec"] = JsonNode.Parse(spec),
         };

@@ -39,7 +39,7 @@ public static class ModelApi
         IClusterClient grains,
         CancellationToken cancellationToken)
     {
-        if (Problems.InvalidDeploymentKey(@namespace, name) is { } invalid)
+        if (Problems.InvalidDeploymentKey(@namespace, name, forWrite: true) is { } invalid)
         {
             return invalid;
         }
@@ -120,7 +120,7 @@ public static class ModelApi
             StatusCodes.Status409Conflict,
             "managed-elsewhere",
             "The deployment is managed by a controller.",
-            $"{@namespace}/{name} is managed by '{owner}': change or delete its InferenceService instead, or the controller would undo this change.");
+            $"{@namespace}/{name} is managed by '{owner}': change or delete its KServe object (InferenceService or LLMInferenceService) instead, or the controller would undo this change.");
 
     private static ProblemHttpResult NotFound(string @namespace, string name) => Problems.DeploymentNotFound($"{@namespace}/{name}");
 }

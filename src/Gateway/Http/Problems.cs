@@ -54,8 +54,12 @@ public static class Problems
     public static ValidationProblem Invalid(string field, string error) =>
         Invalid(new Dictionary<string, string[]> { [field] = [error] }, error);
 
-    /// <summary>Why a deployment's <c>{namespace}/{name}</c> from a route is not two Kubernetes names; null when it is.</summary>
-    public static ValidationProblem? InvalidDeploymentKey(string @namespace, string name)
+    /// <summary>
+    /// Why a deployment's <c>{namespace}/{name}</c> from a route is not two Kubernetes names; null when it is. An
+    /// LLMInferenceService's deployment (<c>{name}.llminferenceservice</c>) may be read and deleted by its name but not
+    /// written: only the KServe watcher makes it, from its object.
+    /// </summary>
+    public static ValidationProblem? InvalidDeploymentKey(string @namespace, string name, bool forWrite = false)
     {
         var errors = new Dictionary<string, string[]>();
         if (RouteValues.LabelError("namespace", @namespace) is { } namespaceError)
@@ -63,7 +67,7 @@ public static class Problems
             errors["namespace"] = [namespaceError];
         }
 
-        if (RouteValues.LabelError("name", name) is { } nameError)
+        if (RouteValues.DeploymentNameError(name, forWrite) is { } nameError)
         {
             errors["name"] = [nameError];
         }

@@ -21,6 +21,28 @@ public static partial class RouteValues
             ? null
             : $"'{Truncate(value)}' is not a Kubernetes {what} (lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters).";
 
+    /// <summary>
+    /// A deployment's name: a DNS label, or an LLMInferenceService's deployment (<c>{label}.llminferenceservice</c>),
+    /// which the KServe watcher alone writes.
+    /// </summary>
+    public static string? DeploymentNameError(string name, bool forWrite = false)
+    {
+        if (DeploymentKeys.LlmInferenceServiceName(name) is not { } llm)
+        {
+            return LabelError("name", name);
+        }
+
+        return forWrite
+            ? $"'{Truncate(name)}' is the deployment of an LLMInferenceService, which the KServe watcher makes from the object: change the LLMInferenceService instead."
+            : LabelError("name", llm);
+    }
+
+    /// <summary>A caller's <c>namespace/name</c> when it is a deployment's key; null otherwise.</summary>
+    public static string? AsDeploymentKey(string text) =>
+        text.Split('/') is [var @namespace, var name] && LabelError("namespace", @namespace) is null && DeploymentNameError(name) is null
+            ? text
+            : null;
+
     public static string? IndexError(string index, out int value)
     {
         if (int.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value <= MaxGpuIndex)

@@ -3,8 +3,8 @@ using System.Collections.Concurrent;
 namespace GpuSharing.Gateway.KServe;
 
 /// <summary>
-/// The informer's view of the InferenceServices: the latest object per <c>namespace/name</c> and the resourceVersion the
-/// watch resumes from. Reconciles read from here, never from the API server, so a burst of events costs no reads.
+/// The informers' view of the KServe objects of every kind: the latest object per key (its deployment's key, which
+/// carries the kind). Reconciles read from here, never from the API server, so a burst of events costs no reads.
 /// </summary>
 public sealed class InferenceServiceCache
 {
@@ -18,7 +18,7 @@ public sealed class InferenceServiceCache
     private int _scopes = 1;
     private int _syncedScopes;
 
-    /// <summary>How many watch scopes (namespaces, or 1 for all) must list before the cache is synced.</summary>
+    /// <summary>How many watch scopes (namespaces, or 1 for all, times the kinds watched) must list before the cache is synced.</summary>
     public void ExpectScopes(int scopes)
     {
         _scopes = Math.Max(1, scopes);
@@ -32,11 +32,13 @@ public sealed class InferenceServiceCache
     public IEnumerable<InferenceService> InNamespace(string @namespace) =>
         _objects.Values.Where(s => s.Metadata.NamespaceProperty == @namespace);
 
-    /// <summary>Replaces the objects of one watch scope (a namespace, or every namespace: null) with a fresh list; returns the keys that are gone.</summary>
-    public IReadOnlyList<string> Replace(string? @namespace, IEnumerable<InferenceService> services)
+    /// <summary>Replaces the objects of one kind in one watch scope (a namespace, or every namespace: null) with a fresh list; returns the keys that are gone.</summary>
+    public IReadOnlyList<string> Replace(KServeKind kind, string? @namespace, IEnumerable<InferenceService> services)
     {
         var fresh = services.ToDictionary(s => s.Key, StringComparer.Ordinal);
-        var gone = _objects.Keys.Where(k => (@namespace is null || k.StartsWith(@namespace + "/", StringComparison.Ordinal)) && !fresh.ContainsKey(k)).ToList();
+        var gone = _objects.Keys
+            .Where(k => KServeKind.OfKey(k) == kind && (@namespace is null || k.StartsWith(@namespace + "/", StringComparison.Ordinal)) && !fresh.ContainsKey(k))
+            .ToList();
         foreach (var key in gone)
         {
             _objects.TryRemove(key, out _);

@@ -4,11 +4,11 @@ using k8s.Models;
 
 namespace GpuSharing.Gateway.KServe;
 
-/// <summary>A page of InferenceServices with the list's resourceVersion, from which a watch resumes.</summary>
+/// <summary>A page of KServe objects of one kind with the list's resourceVersion, from which a watch resumes.</summary>
 public sealed class InferenceServiceList : IKubernetesObject<V1ListMeta>, IItems<InferenceService>
 {
     [JsonPropertyName("apiVersion")]
-    public string ApiVersion { get; set; } = $"{InferenceService.Group}/{InferenceService.Version}";
+    public string ApiVersion { get; set; } = KServeKind.InferenceService.ApiVersion;
 
     [JsonPropertyName("kind")]
     public string Kind { get; set; } = "InferenceServiceList";

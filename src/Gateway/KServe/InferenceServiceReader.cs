@@ -23,7 +23,7 @@ public static partial class InferenceServiceReader
 
     /// <summary>The deployment an InferenceService (its predictor) or an LLMInferenceService asks for.</summary>
     public static InferenceServiceSpec Read(InferenceService service) =>
-        string.Equals(service.Kind, LlmInferenceServiceKind.Kind, StringComparison.Ordinal) ? ReadLlm(service) : ReadPredictor(service);
+        service.ResourceKind.IsLlm ? ReadLlm(service) : ReadPredictor(service);
 
     private static InferenceServiceSpec ReadPredictor(InferenceService service)
     {

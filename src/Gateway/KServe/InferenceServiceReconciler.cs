@@ -230,10 +230,10 @@ public sealed partial class InferenceServiceReconciler(
             status.RecordWrite();
             var response = await kubernetes.CustomObjects.PatchNamespacedCustomObjectAsync(
                 new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch),
-                InferenceService.Group,
-                InferenceService.Version,
+                KServeKind.Group,
+                service.ResourceKind.Version,
                 service.Metadata.NamespaceProperty,
-                InferenceService.Plural,
+                service.ResourceKind.Plural,
                 service.Metadata.Name,
                 cancellationToken: cancellationToken);
             var updated = KubernetesJson.Deserialize<InferenceService>(((JsonElement)response).GetRawText());

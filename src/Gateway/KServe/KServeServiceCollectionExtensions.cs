@@ -21,7 +21,7 @@ public static class KServeServiceCollectionExtensions
         services.AddSingleton<KServeEventRecorder>();
         services.AddSingleton<SharedPartitionClaims>();
         services.AddSingleton<InferenceServiceReconciler>();
-        services.AddSingleton<InferenceServiceInformer>();
+        services.AddSingleton<Informer>();
         services.AddHostedService<KServeWatcher>();
         return services;
     }

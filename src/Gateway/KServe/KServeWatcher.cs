@@ -10,8 +10,8 @@ using Microsoft.Extensions.Options;
 namespace GpuSharing.Gateway.KServe;
 
 /// <summary>
-/// The InferenceService watcher. Every gateway replica runs it; only the holder of the Lease acts: it lists and watches
-/// (one informer per watched namespace, or one for all), reconciles with a few workers from a de-duplicating queue,
+/// The KServe watcher (InferenceServices and LLMInferenceServices). Every gateway replica runs it; only the holder of the
+/// Lease acts: it lists and watches (one informer per kind and watched namespace, or per kind for all), reconciles with a few workers from a de-duplicating queue,
 /// resyncs everything periodically, and after its first list releases the deployments whose objects vanished while
 /// no watcher ran. Losing the Lease stops all of it; stopping the process gives the Lease up at once.
 /// </summary>
@@ -102,11 +102,14 @@ public sealed partial class KServeWatcher(
     private async Task LeadAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var informer = services.GetRequiredService<InferenceServiceInformer>();
+        var informer = services.GetRequiredService<Informer>();
+        var kubernetes = services.GetRequiredService<IKubernetes>();
         var scopes = settings.Namespaces.Length == 0 ? [null] : settings.Namespaces.Select(n => (string?)n).ToArray();
         cache.Clear();
-        cache.ExpectScopes(scopes.Length);
-        var tasks = scopes.Select(scope => informer.RunAsync(scope, cancellationToken)).ToList();
+        cache.ExpectScopes(scopes.Length * KServeKind.All.Count);
+        var tasks = KServeKind.All
+            .SelectMany(kind => scopes.Select(scope => informer.RunAsync(new KServeObjectSource(kubernetes, kind), new KServeObjectSink(kind, cache, queue), scope, cancellationToken)))
+            .ToList();
         tasks.Add(ResyncAsync(scopes, cancellationToken));
         tasks.Add(FollowChangesAsync(scopes, cancellationToken));
         tasks.Add(ReportEndpointsAsync(cancellationToken));
@@ -318,7 +321,7 @@ public sealed partial class KServeWatcher(
     [LoggerMessage(Level = LogLevel.Information, Message = "KServe watcher {Identity} starting: lease {LeaseNamespace}/{Lease}, watching {Scope}")]
     private static partial void LogStarting(ILogger logger, string identity, string leaseNamespace, string lease, string scope);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Identity} leads: watching and reconciling InferenceServices")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Identity} leads: watching and reconciling InferenceServices and LLMInferenceServices")]
     private static partial void LogLeading(ILogger logger, string identity);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Identity} stopped leading")]

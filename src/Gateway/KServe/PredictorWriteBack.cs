@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GpuSharing.Grains.Interfaces.Models;
@@ -7,8 +6,9 @@ using k8s;
 namespace GpuSharing.Gateway.KServe;
 
 /// <summary>
-/// Turns a <see cref="WriteBack"/> into the merge patch for an InferenceService: the object as it should be, compared
-/// with the object as it is. Only the annotations, finalizers and predictor fields the watcher owns change; the owner's
+/// Turns a <see cref="WriteBack"/> into the merge patch for an InferenceService (its predictor) or an
+/// LLMInferenceService (its pod template's <c>main</c> container): the object as it should be, compared with the
+/// object as it is. Only the annotations, finalizers and pod fields the watcher owns change; the owner's
 /// other arguments, resources and selectors stay. The patch carries the object's resourceVersion, so it applies only to
 /// the version it was computed from (409 otherwise).
 /// </summary>
@@ -16,6 +16,12 @@ public static class PredictorWriteBack
 {
     public const string ClaimReference = "gpu-sharing";
     public const string HostnameLabel = "kubernetes.io/hostname";
+
+    /// <summary>The scheduling gate an autoscaled object's pods are born with (lifted one pod per reservation).</summary>
+    public const string ReservationGate = "aim.amd.com/partition-reservation";
+
+    /// <summary>The container of an LLMInferenceService's template that runs the model server.</summary>
+    public const string MainContainer = "main";
 
     /// <summary>vLLM flags the watcher sets from sizing; the owner's values for them are replaced.</summary>
     private static readonly IReadOnlyList<string> ManagedFlags = VllmFlags.Owned;
@@ -59,9 +65,16 @@ public static class PredictorWriteBack
         }
 
         SetFinalizer(metadata, desired.HoldFinalizer);
-        if (desired.Binding is { } binding && target["spec"]?["predictor"] is JsonObject predictor)
+        if (desired.Binding is { } binding && target["spec"] is JsonObject spec)
         {
-            Bind(predictor, annotations, binding, options);
+            if (!service.ResourceKind.IsLlm && spec["predictor"] is JsonObject predictor)
+            {
+                Bind(predictor, annotations, binding, options);
+            }
+            else if (service.ResourceKind.IsLlm)
+            {
+                BindTemplate(spec, binding, options);
+            }
         }
 
         var patch = MergePatch.Diff(Comparable(current), Comparable(target));
@@ -137,7 +150,7 @@ public static class PredictorWriteBack
 
     private static void Bind(JsonObject predictor, JsonObject annotations, PredictorBinding binding, KServeOptions options)
     {
-        PlaceOnNodes(predictor, binding.Nodes);
+        PodTemplateBinding.PlaceOnNodes(predictor, binding);
         var isModel = predictor["model"] is JsonObject;
         var container = predictor["model"] as JsonObject ?? (predictor["containers"] as JsonArray)?.FirstOrDefault() as JsonObject;
         if (container is null)
@@ -152,14 +165,7 @@ public static class PredictorWriteBack
             choseRuntime = true;
         }
 
-        if (container["image"] is null)
-        {
-            container["image"] = options.VllmImage;
-        }
-
-        container["args"] = new JsonArray([.. Arguments(container["args"] as JsonArray, binding, choseRuntime).Select(a => (JsonNode)a)]);
-        SetResources(container, predictor, binding);
-        SetEnvironment(container, binding.Environment);
+        BindContainer(predictor, container, binding, options, choseRuntime);
         if (binding.ResourceName is { } resource && resource != "amd.com/gpu")
         {
             // KServe treats only its known GPU resources as GPUs; a partition resource has to be named to it.
@@ -171,40 +177,38 @@ public static class PredictorWriteBack
         }
     }
 
-    private static void PlaceOnNodes(JsonObject predictor, IReadOnlyList<string> nodes)
+    /// <summary>
+    /// An LLMInferenceService: its pod template (<c>spec.template</c>, merged by KServe over its presets) and there the
+    /// container named <c>main</c>, which runs <c>vllm serve</c> and takes its arguments. Both are made when missing.
+    /// </summary>
+    private static void BindTemplate(JsonObject spec, PredictorBinding binding, KServeOptions options)
     {
-        var selector = predictor["nodeSelector"] as JsonObject ?? new JsonObject();
-        if (nodes.Count == 1)
+        var template = spec["template"] as JsonObject ?? new JsonObject();
+        spec["template"] = template;
+        var containers = template["containers"] as JsonArray ?? new JsonArray();
+        template["containers"] = containers;
+        var main = containers.OfType<JsonObject>().FirstOrDefault(c => Text(c["name"]) == MainContainer);
+        if (main is null)
         {
-            selector[HostnameLabel] = nodes[0];
-            predictor["nodeSelector"] = selector;
-            return;
+            main = new JsonObject { ["name"] = MainContainer };
+            containers.Add(main);
         }
 
-        // Replicas on several nodes: one pod template, so a node affinity over those nodes; the device plugin or the
-        // scheduler gives each pod a free partition of the reserved kind there.
-        selector.Remove(HostnameLabel);
-        if (selector.Count == 0)
+        PodTemplateBinding.PlaceOnNodes(template, binding);
+        BindContainer(template, main, binding, options, choseRuntime: false);
+    }
+
+    private static void BindContainer(JsonObject podSpec, JsonObject container, PredictorBinding binding, KServeOptions options, bool choseRuntime)
+    {
+        if (container["image"] is null)
         {
-            predictor.Remove("nodeSelector");
+            container["image"] = options.VllmImage;
         }
 
-        var affinity = predictor["affinity"] as JsonObject ?? new JsonObject();
-        var nodeAffinity = affinity["nodeAffinity"] as JsonObject ?? new JsonObject();
-        nodeAffinity["requiredDuringSchedulingIgnoredDuringExecution"] = new JsonObject
-        {
-            ["nodeSelectorTerms"] = new JsonArray(new JsonObject
-            {
-                ["matchExpressions"] = new JsonArray(new JsonObject
-                {
-                    ["key"] = HostnameLabel,
-                    ["operator"] = "In",
-                    ["values"] = new JsonArray([.. nodes.Select(n => (JsonNode)n)]),
-                }),
-            }),
-        };
-        affinity["nodeAffinity"] = nodeAffinity;
-        predictor["affinity"] = affinity;
+        container["args"] = new JsonArray([.. Arguments(container["args"] as JsonArray, binding, choseRuntime).Select(a => (JsonNode)a)]);
+        PodTemplateBinding.SetResources(container, podSpec, binding);
+        PodTemplateBinding.SetEnvironment(container, binding.Environment);
+        PodTemplateBinding.SetSchedulingGate(podSpec, binding.Gated);
     }
 
     private static List<string> Arguments(JsonArray? existing, PredictorBinding binding, bool choseRuntime)
@@ -239,78 +243,6 @@ public static class PredictorWriteBack
         kept.AddRange(binding.VllmArguments);
         return kept;
     }
-
-    private static void SetResources(JsonObject container, JsonObject predictor, PredictorBinding binding)
-    {
-        var resources = container["resources"] as JsonObject ?? new JsonObject();
-        foreach (var kind in new[] { "limits", "requests" })
-        {
-            var quantities = resources[kind] as JsonObject ?? new JsonObject();
-            foreach (var name in quantities.Select(q => q.Key).Where(IsGpuResource).ToList())
-            {
-                quantities.Remove(name);
-            }
-
-            if (binding.ResourceName is { } resource)
-            {
-                quantities[resource] = binding.ResourceCount.ToString(CultureInfo.InvariantCulture);
-            }
-
-            resources[kind] = quantities;
-            if (quantities.Count == 0)
-            {
-                resources.Remove(kind);
-            }
-        }
-
-        SetClaimReference(resources, "claims", binding.ClaimName is null ? null : new JsonObject { ["name"] = ClaimReference });
-        SetClaimReference(predictor, "resourceClaims", binding.ClaimName is { } claim ? new JsonObject { ["name"] = ClaimReference, ["resourceClaimName"] = claim } : null);
-        container["resources"] = resources;
-        if (resources.Count == 0)
-        {
-            container.Remove("resources");
-        }
-    }
-
-    private static void SetClaimReference(JsonObject owner, string property, JsonObject? entry)
-    {
-        var list = (owner[property] as JsonArray)?.Where(e => Text(e?["name"]) != ClaimReference).Select(e => e?.DeepClone()).ToList() ?? [];
-        if (entry is not null)
-        {
-            list.Add(entry);
-        }
-
-        if (list.Count == 0)
-        {
-            owner.Remove(property);
-        }
-        else
-        {
-            owner[property] = new JsonArray([.. list]);
-        }
-    }
-
-    private static void SetEnvironment(JsonObject container, IReadOnlyDictionary<string, string> environment)
-    {
-        if (environment.Count == 0 && container["env"] is null)
-        {
-            return;
-        }
-
-        var entries = (container["env"] as JsonArray)?.Where(e => Text(e?["name"]) is not { } name || !environment.ContainsKey(name)).Select(e => e?.DeepClone()).ToList() ?? [];
-        entries.AddRange(environment.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (JsonNode)new JsonObject { ["name"] = e.Key, ["value"] = e.Value }));
-        if (entries.Count == 0)
-        {
-            container.Remove("env");
-        }
-        else
-        {
-            container["env"] = new JsonArray([.. entries]);
-        }
-    }
-
-    private static bool IsGpuResource(string name) =>
-        name == "nvidia.com/gpu" || name.StartsWith("nvidia.com/mig-", StringComparison.Ordinal) || name.StartsWith("amd.com/", StringComparison.Ordinal);
 
     private static (string Flag, string? Value) Split(string argument)
     {

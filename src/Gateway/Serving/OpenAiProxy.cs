@@ -110,7 +110,7 @@ public sealed class OpenAiProxy(
     // reach the grain, so a flood of made-up names costs no more than the REST API's own reads.
     private async Task<IResult> NotServedAsync(string name, CancellationToken cancellationToken)
     {
-        if (AsDeploymentKey(name) is { } key
+        if (RouteValues.AsDeploymentKey(name) is { } key
             && await grains.GetGrain<IModelGrain>(key).GetAsync().WaitAsync(cancellationToken) is { } deployment)
         {
             var why = deployment.Status == ModelStatus.Pending
@@ -121,13 +121,6 @@ public sealed class OpenAiProxy(
 
         return OpenAiErrors.Create(404, "invalid_request_error", "model_not_found", $"No deployment serves '{Shorten(name)}'. GET /v1/models lists the routable ones.", "model");
     }
-
-    private static string? AsDeploymentKey(string name) =>
-        name.Split('/') is [var @namespace, var deployment]
-        && RouteValues.LabelError("namespace", @namespace) is null
-        && RouteValues.LabelError("name", deployment) is null
-            ? name
-            : null;
 
     private async Task<IResult> ForwardAsync(HttpContext context, DeploymentRoute route, ReplicaTarget target, JsonObject body, byte[] raw, long arrived, Priority priority, ServingOptions settings)
     {

@@ -7,57 +7,64 @@ using Microsoft.Extensions.Options;
 namespace GpuSharing.Gateway.KServe;
 
 /// <summary>
-/// List, then watch from the list's resourceVersion with bookmarks, for one scope (a namespace, or all of them). Every
-/// event updates the cache and queues its key; a 410 Gone (in the stream or as the answer) lists again, and a dropped
-/// or failed stream is watched again from the last resourceVersion seen after a jittered backoff.
+/// List, then watch from the list's resourceVersion with bookmarks, for one kind in one scope (a namespace, or all of
+/// them). Every event goes to the sink (a cache, which queues the objects it concerns); a 410 Gone (in the stream or as
+/// the answer) lists again, and a dropped or failed stream is watched again from the last resourceVersion seen after a
+/// jittered backoff. A kind the API server does not serve (its CRD is not installed: 404) or that the watcher may not
+/// read (403) counts as an empty, synced scope — the other kinds are reconciled all the same — and is looked for again
+/// every <see cref="NotServedRecheck"/>.
 /// </summary>
-public sealed partial class InferenceServiceInformer(
-    IKubernetes kubernetes,
-    InferenceServiceCache cache,
-    ReconcileQueue queue,
-    KServeWatcherStatus status,
-    IOptions<KServeOptions> options,
-    TimeProvider time,
-    ILogger<InferenceServiceInformer> logger)
+public sealed partial class Informer(KServeWatcherStatus status, IOptions<KServeOptions> options, TimeProvider time, ILogger<Informer> logger)
 {
-    public async Task RunAsync(string? @namespace, CancellationToken cancellationToken)
+    public static readonly TimeSpan NotServedRecheck = TimeSpan.FromMinutes(1);
+
+    public async Task RunAsync<T>(IInformerSource<T> source, IInformerSink<T> sink, string? @namespace, CancellationToken cancellationToken)
+        where T : class
     {
-        var scope = @namespace ?? "all namespaces";
+        var scope = $"{source.Name} in {@namespace ?? "all namespaces"}";
         var backoff = new JitteredBackoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), time);
         var synced = false;
+        var notServed = false;
         while (!cancellationToken.IsCancellationRequested)
         {
             string resourceVersion;
             try
             {
-                var list = @namespace is null
-                    ? await kubernetes.CustomObjects.ListCustomObjectForAllNamespacesAsync<InferenceServiceList>(InferenceService.Group, InferenceService.Version, InferenceService.Plural, cancellationToken: cancellationToken)
-                    : await kubernetes.CustomObjects.ListNamespacedCustomObjectAsync<InferenceServiceList>(InferenceService.Group, InferenceService.Version, @namespace, InferenceService.Plural, cancellationToken: cancellationToken);
+                var (items, version) = await source.ListAsync(@namespace, cancellationToken);
                 status.RecordList();
-                var gone = cache.Replace(@namespace, list.Items);
-                foreach (var service in list.Items)
-                {
-                    queue.Add(service.Key);
-                }
-
-                foreach (var key in gone)
-                {
-                    queue.Add(key);
-                }
-
+                sink.Replace(@namespace, items);
                 if (!synced)
                 {
-                    cache.MarkScopeSynced();
+                    sink.MarkScopeSynced();
                     synced = true;
                 }
 
-                resourceVersion = list.Metadata.ResourceVersion;
-                LogListed(logger, scope, list.Items.Count, resourceVersion, gone.Count);
+                resourceVersion = version;
+                notServed = false;
+                LogListed(logger, scope, items.Count, resourceVersion);
                 backoff.Reset();
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
+            }
+            catch (HttpOperationException ex) when (ex.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
+            {
+                if (!notServed)
+                {
+                    LogNotServed(logger, scope, (int)ex.Response.StatusCode, NotServedRecheck);
+                    notServed = true;
+                }
+
+                sink.Replace(@namespace, []);
+                if (!synced)
+                {
+                    sink.MarkScopeSynced();
+                    synced = true;
+                }
+
+                await DelayAsync(NotServedRecheck, cancellationToken);
+                continue;
             }
             catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or IOException or JsonException or TaskCanceledException)
             {
@@ -66,11 +73,12 @@ public sealed partial class InferenceServiceInformer(
                 continue;
             }
 
-            resourceVersion = await WatchUntilExpiredAsync(@namespace, scope, resourceVersion, backoff, cancellationToken);
+            await WatchUntilExpiredAsync(source, sink, @namespace, scope, resourceVersion, backoff, cancellationToken);
         }
     }
 
-    private async Task<string> WatchUntilExpiredAsync(string? @namespace, string scope, string resourceVersion, JitteredBackoff backoff, CancellationToken cancellationToken)
+    private async Task WatchUntilExpiredAsync<T>(IInformerSource<T> source, IInformerSink<T> sink, string? @namespace, string scope, string resourceVersion, JitteredBackoff backoff, CancellationToken cancellationToken)
+        where T : class
     {
         var timeout = (int)options.Value.WatchTimeout.TotalSeconds;
         while (!cancellationToken.IsCancellationRequested)
@@ -90,22 +98,16 @@ public sealed partial class InferenceServiceInformer(
                     }
                 }
 
-                var events = @namespace is null
-                    ? kubernetes.CustomObjects.WatchListCustomObjectForAllNamespacesAsync(InferenceService.Group, InferenceService.Version, InferenceService.Plural, allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: timeout, onError: OnError, cancellationToken: cancellationToken)
-                    : kubernetes.CustomObjects.WatchListNamespacedCustomObjectAsync(InferenceService.Group, InferenceService.Version, @namespace, InferenceService.Plural, allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: timeout, onError: OnError, cancellationToken: cancellationToken);
-                await foreach (var (type, item) in events)
+                await foreach (var (type, item) in source.WatchAsync(@namespace, resourceVersion, timeout, OnError, cancellationToken))
                 {
-                    var service = KubernetesJson.Deserialize<InferenceService>(((JsonElement)item).GetRawText());
-                    resourceVersion = service.Metadata?.ResourceVersion ?? resourceVersion;
+                    resourceVersion = source.ResourceVersionOf(item) ?? resourceVersion;
                     switch (type)
                     {
                         case WatchEventType.Added or WatchEventType.Modified:
-                            cache.Upsert(service);
-                            queue.Add(service.Key);
+                            sink.Upsert(item);
                             break;
                         case WatchEventType.Deleted:
-                            cache.Remove(service.Key);
-                            queue.Add(service.Key);
+                            sink.Remove(item);
                             break;
                     }
 
@@ -115,19 +117,19 @@ public sealed partial class InferenceServiceInformer(
                 if (expired)
                 {
                     LogExpired(logger, scope, resourceVersion);
-                    return resourceVersion;
+                    return;
                 }
 
                 // The server ended the stream (its timeout): watch again from where it stopped.
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return resourceVersion;
+                return;
             }
             catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Gone)
             {
                 LogExpired(logger, scope, resourceVersion);
-                return resourceVersion;
+                return;
             }
             catch (HttpRequestException ex) when (ex.InnerException is EndOfStreamException)
             {
@@ -139,8 +141,6 @@ public sealed partial class InferenceServiceInformer(
                 await DelayAsync(backoff, cancellationToken);
             }
         }
-
-        return resourceVersion;
     }
 
     private static async Task DelayAsync(JitteredBackoff backoff, CancellationToken cancellationToken)
@@ -155,10 +155,25 @@ public sealed partial class InferenceServiceInformer(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Listed {Count} InferenceServices in {Scope} at resourceVersion {ResourceVersion} ({Gone} gone since the last list)")]
-    private static partial void LogListed(ILogger logger, string scope, int count, string resourceVersion, int gone);
+    private async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, time, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+    }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Listing InferenceServices in {Scope} failed: {Error}; retrying")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Listed {Count} {Scope} at resourceVersion {ResourceVersion}")]
+    private static partial void LogListed(ILogger logger, string scope, int count, string resourceVersion);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot list {Scope} (HTTP {Status}: the kind's CRD is not installed, or the watcher may not read it); the other kinds go on, and this one is looked for again in {Recheck}")]
+    private static partial void LogNotServed(ILogger logger, string scope, int status, TimeSpan recheck);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Listing {Scope} failed: {Error}; retrying")]
     private static partial void LogListFailed(ILogger logger, string scope, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The watch of {Scope} expired at resourceVersion {ResourceVersion} (410 Gone); listing again")]
