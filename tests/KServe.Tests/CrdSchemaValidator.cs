@@ -25,7 +25,9 @@ public static class CrdSchemaValidator
         }
 
         var schema = SchemaOf(crd, apiVersion[(group.Length + 1)..]);
-        var withoutMetadata = (JsonObject)document.DeepClone();
+
+        // Judged as the API server gets it, on the wire (a number built in code is one whatever its .NET type).
+        var withoutMetadata = (JsonObject)JsonNode.Parse(document.ToJsonString())!;
         withoutMetadata.Remove("metadata");
         Check(withoutMetadata, schema, string.Empty, errors);
         return errors;

@@ -118,6 +118,49 @@ public sealed class KServeEnvironment : IAsyncDisposable
 
     public JsonObject? Find(string @namespace, string name) => Store.Find(FakeResourceType.InferenceServices, @namespace, name);
 
+    /// <summary>Creates an LLMInferenceService as KServe's examples write one (a model URI and name, a template with a <c>main</c> container), opted in.</summary>
+    public JsonObject CreateLlm(string @namespace, string name, string model, IReadOnlyDictionary<string, string>? annotations = null, JsonObject? specExtras = null)
+    {
+        var all = new JsonObject { [SharingAnnotations.GpuSharing] = SharingAnnotations.Enabled };
+        foreach (var (key, value) in annotations ?? new Dictionary<string, string>())
+        {
+            all[key] = value;
+        }
+
+        var spec = new JsonObject
+        {
+            ["model"] = new JsonObject { ["uri"] = "hf://" + model, ["name"] = model },
+            ["router"] = new JsonObject { ["scheduler"] = new JsonObject(), ["route"] = new JsonObject(), ["gateway"] = new JsonObject() },
+            ["template"] = new JsonObject
+            {
+                ["containers"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = "main",
+                    ["resources"] = new JsonObject { ["limits"] = new JsonObject { ["cpu"] = "4", ["memory"] = "32Gi", ["nvidia.com/gpu"] = "1" } },
+                }),
+            },
+        };
+        foreach (var (key, value) in specExtras ?? [])
+        {
+            spec[key] = value?.DeepClone();
+        }
+
+        return Store.Create(FakeResourceType.LlmInferenceServices, @namespace, new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["name"] = name, ["annotations"] = all },
+            ["spec"] = spec,
+        });
+    }
+
+    /// <summary>Polls an object of any kind in the fake API server until <paramref name="condition"/> holds.</summary>
+    public async Task<JsonObject> WaitForAsync(FakeResourceType type, string @namespace, string name, Func<JsonObject, bool> condition, TimeSpan? timeout = null) =>
+        (await Eventually.UntilAsync(
+            _ => Task.FromResult(Store.Find(type, @namespace, name)),
+            last => last is not null && condition(last),
+            timeout ?? TimeSpan.FromSeconds(30),
+            last => $"{type.Kind} {@namespace}/{name} never matched; last: {last?.ToJsonString()}",
+            cancellationToken: TestContext.Current.CancellationToken))!;
+
     /// <summary>Polls the object in the fake API server until <paramref name="condition"/> holds.</summary>
     public async Task<JsonObject> WaitForAsync(string @namespace, string name, Func<JsonObject, bool> condition, TimeSpan? timeout = null) =>
         (await Eventually.UntilAsync(

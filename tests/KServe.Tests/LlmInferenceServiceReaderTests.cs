@@ -31,17 +31,19 @@ public sealed class LlmInferenceServiceReaderTests
     }
 
     [Theory]
-    [InlineData("""{"model": {"uri": "hf://Qwen/Qwen2.5-0.5B-Instruct"}}""", "Qwen/Qwen2.5-0.5B-Instruct", 1)]
-    [InlineData("""{"model": {"uri": "pvc://models/Qwen--Qwen2.5-0.5B-Instruct"}, "replicas": 2}""", "Qwen/Qwen2.5-0.5B-Instruct", 2)]
-    [InlineData("""{"model": {"uri": "hf://x/y", "name": "Qwen/Qwen2.5-7B-Instruct"}, "scaling": {"minReplicas": 1, "maxReplicas": 4}}""", "Qwen/Qwen2.5-7B-Instruct", 4)]
-    [InlineData("""{"model": {"uri": "hf://x/y", "name": "Qwen/Qwen2.5-7B-Instruct"}, "scaling": {"minReplicas": 2}}""", "Qwen/Qwen2.5-7B-Instruct", 2)]
-    [InlineData("""{"model": {"uri": "hf://x/y", "name": "Qwen/Qwen2.5-7B-Instruct"}, "replicas": 0}""", "Qwen/Qwen2.5-7B-Instruct", 1)]
-    public void The_model_comes_from_its_name_else_its_URI_and_replicas_from_replicas_else_the_scaling_bounds(string spec, string model, int replicas)
+    [InlineData("""{"model": {"uri": "hf://Qwen/Qwen2.5-0.5B-Instruct"}}""", "Qwen/Qwen2.5-0.5B-Instruct", 1, 1)]
+    [InlineData("""{"model": {"uri": "pvc://models/Qwen--Qwen2.5-0.5B-Instruct"}, "replicas": 2}""", "Qwen/Qwen2.5-0.5B-Instruct", 2, 2)]
+    [InlineData("""{"model": {"uri": "hf://x/y", "name": "Qwen/Qwen2.5-7B-Instruct"}, "scaling": {"minReplicas": 1, "maxReplicas": 4}}""", "Qwen/Qwen2.5-7B-Instruct", 1, 4)]
+    [InlineData("""{"model": {"uri": "hf://x/y", "name": "Qwen/Qwen2.5-7B-Instruct"}, "scaling": {"minReplicas": 2}}""", "Qwen/Qwen2.5-7B-Instruct", 2, 2)]
+    [InlineData("""{"model": {"uri": "hf://x/y", "name": "Qwen/Qwen2.5-7B-Instruct"}, "scaling": {"minReplicas": 0, "maxReplicas": 3}}""", "Qwen/Qwen2.5-7B-Instruct", 1, 3)]
+    [InlineData("""{"model": {"uri": "hf://x/y", "name": "Qwen/Qwen2.5-7B-Instruct"}, "replicas": 0}""", "Qwen/Qwen2.5-7B-Instruct", 1, 1)]
+    public void The_model_comes_from_its_name_else_its_URI_and_replicas_from_replicas_else_the_scaling_bounds(string spec, string model, int min, int max)
     {
         var read = InferenceServiceReader.Read(Service(Llm(spec)));
 
+        // The minimum is reserved up front; the reconciler follows the autoscaler within the bounds.
         Assert.True(read.IsValid, string.Join("; ", read.Errors));
-        Assert.Equal((model, replicas), (read.Spec!.Model, read.Spec.Replicas));
+        Assert.Equal((model, min, new ReplicaBounds(min, max)), (read.Spec!.Model, read.Spec.Replicas, read.Bounds));
     }
 
     [Theory]

@@ -62,10 +62,12 @@ public sealed class WriteBackTests
         var replicated = Service(model, new Dictionary<string, string>(), maxReplicas: 3);
         var shared = Service((JsonObject)model.DeepClone(), new Dictionary<string, string> { [SharingAnnotations.Isolation] = "shared" }, maxReplicas: 3);
 
-        var spec = InferenceServiceReader.Read(replicated).Spec!;
+        var read = InferenceServiceReader.Read(replicated);
+        var spec = read.Spec!;
         var refused = InferenceServiceReader.Read(shared);
 
-        Assert.Equal((3, Isolation.Exclusive, SharingAnnotations.ManagedBy), (spec.Replicas, spec.EffectiveIsolation, spec.ManagedBy));
+        // Up to three replicas (an autoscaler's bounds: one reserved up front) are exclusive from the first.
+        Assert.Equal((1, Isolation.Exclusive, SharingAnnotations.ManagedBy, new ReplicaBounds(1, 3)), (spec.Replicas, spec.EffectiveIsolation, spec.ManagedBy, read.Bounds));
         Assert.Null(refused.Spec);
         Assert.Contains("one pod template", Assert.Single(refused.Errors), StringComparison.Ordinal);
     }

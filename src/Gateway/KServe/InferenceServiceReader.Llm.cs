@@ -6,7 +6,8 @@ namespace GpuSharing.Gateway.KServe;
 /// <summary>
 /// An LLMInferenceService's deployment: the same <c>aim.amd.com/</c> annotations as an InferenceService's; the model
 /// from <c>aim.amd.com/model</c>, else <c>spec.model.name</c>, else <c>spec.model.uri</c> (<c>hf://org/name</c>);
-/// replicas from <c>spec.replicas</c> (else <c>spec.scaling.maxReplicas</c>, <c>minReplicas</c>, 1). What one
+/// replicas from <c>spec.replicas</c>, else between <c>spec.scaling.minReplicas</c> and <c>maxReplicas</c> (KServe's
+/// autoscaling, followed like an InferenceService's). What one
 /// partition per replica cannot honour is refused by name rather than ignored: <c>spec.worker</c> (one replica across
 /// several pods and nodes) and <c>spec.prefill</c> (prefill pods apart from decode pods).
 /// </summary>
@@ -32,8 +33,10 @@ public static partial class InferenceServiceReader
         }
 
         var model = LlmModelId(service, spec["model"] as JsonObject, errors);
-        var replicas = LlmReplicas(spec, errors);
-        return Compose(service, model, replicas, "spec.replicas 1", errors);
+        var bounds = Number(spec["replicas"]) is { } replicas
+            ? Bounds(replicas, replicas, "spec.replicas", errors)
+            : Bounds(Number(spec["scaling"]?["minReplicas"]), Number(spec["scaling"]?["maxReplicas"]), "spec.scaling.maxReplicas", errors);
+        return Compose(service, model, bounds, "spec.replicas 1", errors);
     }
 
     private static string? LlmModelId(InferenceService service, JsonObject? model, List<string> errors)
@@ -70,17 +73,5 @@ public static partial class InferenceServiceReader
         }
 
         return found;
-    }
-
-    private static int LlmReplicas(JsonObject spec, List<string> errors)
-    {
-        static int? Number(JsonNode? node) => node is JsonValue value && value.TryGetValue<int>(out var n) ? n : null;
-        var replicas = Math.Max(1, Number(spec["replicas"]) ?? Number(spec["scaling"]?["maxReplicas"]) ?? Number(spec["scaling"]?["minReplicas"]) ?? 1);
-        if (replicas > DeploymentLimits.MaxReplicas)
-        {
-            errors.Add($"spec.replicas {replicas} is more than the {DeploymentLimits.MaxReplicas} replicas one deployment may reserve.");
-        }
-
-        return replicas;
     }
 }

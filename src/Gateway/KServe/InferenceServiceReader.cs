@@ -9,8 +9,9 @@ namespace GpuSharing.Gateway.KServe;
 /// <summary>
 /// Reads the deployment an InferenceService asks for from its <c>aim.amd.com/</c> annotations and its predictor. The
 /// model comes from <c>aim.amd.com/model</c>, else the predictor's <c>storageUri</c> (<c>hf://org/name</c>, or a
-/// path whose last segment is <c>org--name</c>), else its <c>--model_id</c>/<c>--model</c> argument. Replicas are the
-/// predictor's <c>maxReplicas</c> (else <c>minReplicas</c>, at least 1): room is held for every pod that may run.
+/// path whose last segment is <c>org--name</c>), else its <c>--model_id</c>/<c>--model</c> argument. Replicas are
+/// bounded by the predictor's <c>minReplicas</c> (default 1; 0 reserves one) and <c>maxReplicas</c> (default: the
+/// minimum): the minimum is reserved up front, and an autoscaled object's reservations follow its autoscaler.
 /// Only annotations and the model id count, never the vLLM arguments the watcher itself writes back, so that its own
 /// write-back never reads as a new spec.
 /// </summary>
@@ -35,13 +36,32 @@ public static partial class InferenceServiceReader
         }
 
         var model = ModelId(service, predictor, errors);
-        var replicas = Replicas(predictor, errors);
-        return Compose(service, model, replicas, "maxReplicas 1", errors);
+        var bounds = Bounds(Number(predictor["minReplicas"]), Number(predictor["maxReplicas"]), "spec.predictor.maxReplicas", errors);
+        return Compose(service, model, bounds, "maxReplicas 1", errors);
     }
 
-    /// <summary>The annotations' part of the spec, the same for every kind, around the kind's model and replicas.</summary>
-    private static InferenceServiceSpec Compose(InferenceService service, string? model, int replicas, string oneReplica, List<string> errors)
+    /// <summary>
+    /// Replica bounds as KServe reads them: a minimum below 1 (scale to zero) reserves one, a maximum defaults to the
+    /// minimum and is never below it, and neither may pass the contract's limit.
+    /// </summary>
+    private static ReplicaBounds Bounds(int? min, int? max, string field, List<string> errors)
     {
+        var low = Math.Max(1, min ?? 1);
+        var high = Math.Max(low, max is > 0 ? max.Value : low);
+        if (high > DeploymentLimits.MaxReplicas)
+        {
+            errors.Add($"{field} {high} is more than the {DeploymentLimits.MaxReplicas} replicas one deployment may reserve.");
+        }
+
+        return new ReplicaBounds(low, high);
+    }
+
+    private static int? Number(JsonNode? node) => node is JsonValue value && value.TryGetValue<int>(out var n) ? n : null;
+
+    /// <summary>The annotations' part of the spec, the same for every kind, around the kind's model and replica bounds.</summary>
+    private static InferenceServiceSpec Compose(InferenceService service, string? model, ReplicaBounds bounds, string oneReplica, List<string> errors)
+    {
+        var replicas = bounds.Max;
         var precision = Choice(service, SharingAnnotations.Precision, errors, WireNames.Precisions) ?? Precision.Bf16;
         var priority = Choice(service, SharingAnnotations.QosPriority, errors, WireNames.Priorities) ?? Priority.Medium;
         var isolation = Choice(service, SharingAnnotations.Isolation, errors, WireNames.Isolations);
@@ -73,7 +93,7 @@ public static partial class InferenceServiceReader
             precision,
             maxModelLen,
             maxNumSeqs,
-            replicas,
+            bounds.Min,
             priority,
             isolation,
             ttft is null && tpot is null ? null : new SloSpec(ttft, tpot, null),
@@ -81,7 +101,7 @@ public static partial class InferenceServiceReader
             MemoryLimitBytes: memoryLimit,
             Gpu: gpu,
             ManagedBy: SharingAnnotations.ManagedBy);
-        return new InferenceServiceSpec(spec, []);
+        return new InferenceServiceSpec(spec, [], bounds);
     }
 
     /// <summary>A memory size: bytes, SI (<c>40G</c>, <c>40GB</c>) or binary (<c>40Gi</c>, <c>40GiB</c>) units.</summary>
@@ -207,19 +227,6 @@ public static partial class InferenceServiceReader
         }
 
         return null;
-    }
-
-    private static int Replicas(JsonObject predictor, List<string> errors)
-    {
-        var max = predictor["maxReplicas"] is JsonValue maxValue && maxValue.TryGetValue<int>(out var m) ? m : (int?)null;
-        var min = predictor["minReplicas"] is JsonValue minValue && minValue.TryGetValue<int>(out var n) ? n : (int?)null;
-        var replicas = Math.Max(1, max ?? min ?? 1);
-        if (replicas > DeploymentLimits.MaxReplicas)
-        {
-            errors.Add($"spec.predictor.maxReplicas {replicas} is more than the {DeploymentLimits.MaxReplicas} replicas one deployment may reserve.");
-        }
-
-        return replicas;
     }
 
     private static (string? Node, int? Gpu) Pin(InferenceService service, List<string> errors)

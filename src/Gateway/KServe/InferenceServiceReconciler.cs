@@ -22,6 +22,8 @@ public sealed partial class InferenceServiceReconciler(
     InferenceServiceCache cache,
     KServeEventRecorder events,
     SharedPartitionClaims claims,
+    WorkloadCache workloads,
+    ReplicaGatekeeper gatekeeper,
     KServeWatcherStatus status,
     IOptions<KServeOptions> options,
     ILogger<InferenceServiceReconciler> logger)
@@ -49,7 +51,20 @@ public sealed partial class InferenceServiceReconciler(
         // and removed again for a spec that cannot be sized. Should the object vanish in between, its DELETED event
         // (or the next list) finds the deployment without an object and releases it all the same.
         var generation = service.Metadata.Generation ?? 0;
-        var result = await model.ApplyAsync(read.Spec!, generation, cancellationToken);
+        var spec = read.Spec!;
+        var autoscaled = read.Bounds is { Autoscaled: true };
+        if (autoscaled)
+        {
+            if (!workloads.Synced)
+            {
+                return ReconcileOutcome.Retry; // pods not seen yet are not pods that are gone: no scale-down on a blind view
+            }
+
+            // Reservations follow the pods the autoscaler wants (its Deployment's replicas), never fewer than pods run on.
+            spec = spec with { Replicas = read.Bounds!.Clamp(workloads.WantedReplicas(service), gatekeeper.Running(service)) };
+        }
+
+        var result = await model.ApplyAsync(spec, generation, cancellationToken);
         if (result.Outcome is ApplyOutcome.Invalid or ApplyOutcome.Unprocessable)
         {
             // Refused before anything was stored: a deployment that existed keeps its spec and partitions (and the
@@ -64,10 +79,16 @@ public sealed partial class InferenceServiceReconciler(
             view = await model.MarkRunningAsync(view.Generation, cancellationToken) ?? view;
         }
 
-        var outcome = await WriteAsync(service, Desired(view), true, cancellationToken, view.Placements.FirstOrDefault());
-        return outcome == ReconcileOutcome.Retry ? outcome
-            : view.Status is ModelStatus.Pending or ModelStatus.Preempted ? ReconcileOutcome.Waiting
-            : ReconcileOutcome.Done;
+        var outcome = await WriteAsync(service, Desired(view, autoscaled), true, cancellationToken, view.Placements.FirstOrDefault());
+        if (outcome == ReconcileOutcome.Retry)
+        {
+            return outcome;
+        }
+
+        // Gated pods are let through to reservations whatever the object says now (one that stopped being autoscaled
+        // still has pods born gated until its rollout replaces them).
+        var gated = workloads.Synced ? await gatekeeper.AdmitAsync(service, view, autoscaled, cancellationToken) : 0;
+        return view.Status is ModelStatus.Pending or ModelStatus.Preempted || gated > 0 ? ReconcileOutcome.Waiting : ReconcileOutcome.Done;
     }
 
     private async Task<ReconcileOutcome> ReleaseAsync(string key, InferenceService? service, IModelGrain model, CancellationToken cancellationToken)
@@ -82,7 +103,7 @@ public sealed partial class InferenceServiceReconciler(
             LogReleased(logger, key, service is null ? "the object is gone" : service.Metadata.DeletionTimestamp is not null ? "the object is being deleted" : "it opted out");
         }
 
-        var @namespace = key[..key.IndexOf('/', StringComparison.Ordinal)];
+        var @namespace = DeploymentKeys.NamespaceOf(key);
         if (service is not null)
         {
             var patch = Unbind(service);
@@ -90,13 +111,18 @@ public sealed partial class InferenceServiceReconciler(
             {
                 return ReconcileOutcome.Retry;
             }
+
+            if (service.Metadata.DeletionTimestamp is null && workloads.Synced)
+            {
+                await gatekeeper.ReleaseAsync(service, cancellationToken);
+            }
         }
 
         await claims.CollectAsync(@namespace, cancellationToken);
         return ReconcileOutcome.Done;
     }
 
-    /// <summary>Being deleted: only our finalizer goes. Opted out: our finalizer, annotations and stop go too; the predictor keeps its last binding.</summary>
+    /// <summary>Being deleted: only our finalizer goes. Opted out: our finalizer, annotations, stop and reservation gate go too; the pods keep their last binding.</summary>
     private static JsonObject? Unbind(InferenceService service)
     {
         var metadata = new JsonObject();
@@ -127,16 +153,24 @@ public sealed partial class InferenceServiceReconciler(
             }
         }
 
-        if (metadata.Count == 0)
+        // Opted out, its pods run as they would without the watcher: the reservation gate leaves their template too.
+        var ungated = service.Metadata.DeletionTimestamp is null ? PredictorWriteBack.WithoutGate(service) : null;
+        if (metadata.Count == 0 && ungated is null)
         {
             return null;
         }
 
         metadata["resourceVersion"] = service.Metadata.ResourceVersion;
-        return new JsonObject { ["metadata"] = metadata };
+        var patch = new JsonObject { ["metadata"] = metadata };
+        if (ungated is not null)
+        {
+            patch["spec"] = ungated;
+        }
+
+        return patch;
     }
 
-    private WriteBack Desired(ModelView view)
+    private WriteBack Desired(ModelView view, bool gated)
     {
         var placed = view.Placements;
         var text = view.Status switch
@@ -148,7 +182,7 @@ public sealed partial class InferenceServiceReconciler(
             ModelStatus.Failed => $"Failed: {view.Message}",
             _ => view.Status.ToString(),
         };
-        var binding = placed.Count == 0 ? null : Binding(view);
+        var binding = placed.Count == 0 ? null : Binding(view) with { Gated = gated };
         var record = new
         {
             model = view.Sizing?.ResolvedModel,

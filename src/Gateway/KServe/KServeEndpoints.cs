@@ -6,9 +6,9 @@ using GpuSharing.Grains.Interfaces.Serving;
 namespace GpuSharing.Gateway.KServe;
 
 /// <summary>
-/// Where KServe serves the InferenceServices the watcher placed: the status address (<c>status.address.url</c>, else
-/// <c>status.url</c>) of each one KServe reports Ready, under the name its predictor serves (<c>--served-model-name</c>,
-/// which the write-back sets to the object's name), with the priority and sequence limit of its placement record.
+/// Where KServe serves the objects the watcher placed: the status address (<c>status.address.url</c>, else
+/// <c>status.url</c>) of each one KServe reports Ready, under the name its model server knows, with the priority and
+/// sequence limit of its placement record.
 /// </summary>
 public static class KServeEndpoints
 {
@@ -41,9 +41,25 @@ public static class KServeEndpoints
         var priority = WireNames.Priorities.FirstOrDefault(p => p.Name == record?["priority"]?.GetValue<string>()).Value;
         var arguments = (record?["vllmArgs"] as JsonArray)?.Select(a => a?.GetValue<string>() ?? string.Empty).ToList() ?? [];
         var sequences = Flag(arguments, VllmFlags.MaxNumSeqs) is { } n && int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 1;
+
+        // One address spreads requests over every placed replica's pod (KServe's Service): its capacity is all of theirs.
+        var replicas = Math.Max(1, (record?["replicas"] as JsonArray)?.Count ?? 1);
+        return new ReplicaEndpoint(service.Key, 0, string.Empty, url, ServedName(service), priority, sequences * replicas, Reporter);
+    }
+
+    /// <summary>
+    /// The name the model server knows: an LLMInferenceService's <c>spec.model.name</c> (KServe passes it to
+    /// <c>--served-model-name</c>), else its name; a predictor's <c>--served-model-name</c>, else the object's name.
+    /// </summary>
+    private static string ServedName(InferenceService service)
+    {
+        if (service.ResourceKind.IsLlm)
+        {
+            return service.Spec?["model"]?["name"] is JsonValue name && name.TryGetValue<string>(out var text) && text.Length > 0 ? text : service.Metadata.Name;
+        }
+
         var predictorArguments = (service.Spec?["predictor"]?["model"]?["args"] as JsonArray)?.Select(a => a?.GetValue<string>() ?? string.Empty).ToList() ?? [];
-        var served = Flag(predictorArguments, "--served-model-name") ?? service.Metadata.Name;
-        return new ReplicaEndpoint(service.Key, 0, string.Empty, url, served, priority, sequences, Reporter);
+        return Flag(predictorArguments, "--served-model-name") ?? service.Metadata.Name;
     }
 
     private static bool Ready(JsonObject? status) =>

@@ -15,6 +15,8 @@ public static class KServeServiceCollectionExtensions
         services.AddSingleton(sp => WatcherIdentity.From(sp.GetRequiredService<IOptions<KServeOptions>>().Value));
         services.AddSingleton<IKubernetes>(sp => new Kubernetes(ClientConfiguration(sp.GetRequiredService<IOptions<KServeOptions>>().Value)));
         services.AddSingleton<InferenceServiceCache>();
+        services.AddSingleton<WorkloadCache>();
+        services.AddSingleton<ReplicaGatekeeper>();
         services.AddSingleton<ReconcileQueue>();
         services.AddSingleton<KServeWatcherStatus>();
         services.AddSingleton<KServeMetrics>();

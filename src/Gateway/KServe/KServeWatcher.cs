@@ -2,6 +2,7 @@ using GpuSharing.Grains.Interfaces.Fleet;
 using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Interfaces.Serving;
 using k8s;
+using k8s.Models;
 using k8s.Autorest;
 using k8s.LeaderElection;
 using k8s.LeaderElection.ResourceLock;
@@ -18,6 +19,7 @@ namespace GpuSharing.Gateway.KServe;
 public sealed partial class KServeWatcher(
     IServiceProvider services,
     InferenceServiceCache cache,
+    WorkloadCache workloads,
     ReconcileQueue queue,
     KServeWatcherStatus status,
     WatcherIdentity identity,
@@ -107,8 +109,14 @@ public sealed partial class KServeWatcher(
         var scopes = settings.Namespaces.Length == 0 ? [null] : settings.Namespaces.Select(n => (string?)n).ToArray();
         cache.Clear();
         cache.ExpectScopes(scopes.Length * KServeKind.All.Count);
+        workloads.ExpectScopes(scopes.Length * KServeKind.All.Count * 2);
         var tasks = KServeKind.All
-            .SelectMany(kind => scopes.Select(scope => informer.RunAsync(new KServeObjectSource(kubernetes, kind), new KServeObjectSink(kind, cache, queue), scope, cancellationToken)))
+            .SelectMany(kind => scopes.SelectMany(scope => new[]
+            {
+                informer.RunAsync(new KServeObjectSource(kubernetes, kind), new KServeObjectSink(kind, cache, queue), scope, cancellationToken),
+                informer.RunAsync(new DeploymentSource(kubernetes, kind), new WorkloadSink<V1Deployment>(kind, workloads.Deployments(kind), workloads, cache, queue), scope, cancellationToken),
+                informer.RunAsync(new PodSource(kubernetes, kind), new WorkloadSink<V1Pod>(kind, workloads.Pods(kind), workloads, cache, queue), scope, cancellationToken),
+            }))
             .ToList();
         tasks.Add(ResyncAsync(scopes, cancellationToken));
         tasks.Add(FollowChangesAsync(scopes, cancellationToken));

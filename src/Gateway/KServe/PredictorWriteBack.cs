@@ -89,6 +89,19 @@ public static class PredictorWriteBack
         return patch;
     }
 
+    /// <summary>The merge patch of <c>spec</c> that takes the reservation gate out of the object's pod template; null when it has none.</summary>
+    public static JsonObject? WithoutGate(InferenceService service)
+    {
+        var (path, podSpec) = service.ResourceKind.IsLlm ? ("template", service.Spec?["template"]) : ("predictor", service.Spec?["predictor"]);
+        if (podSpec?["schedulingGates"] is not JsonArray gates || !gates.Any(g => Text(g?["name"]) == ReservationGate))
+        {
+            return null;
+        }
+
+        var others = gates.Where(g => Text(g?["name"]) != ReservationGate).Select(g => g?.DeepClone()).ToArray();
+        return new JsonObject { [path] = new JsonObject { ["schedulingGates"] = others.Length == 0 ? null : new JsonArray(others) } };
+    }
+
     /// <summary>The vLLM arguments of a binding in the <c>--flag=value</c> form, without <c>--model</c> (the runtime names the model's files).</summary>
     public static IReadOnlyList<string> ManagedArguments(IReadOnlyList<string> vllmArguments)
     {

@@ -46,6 +46,9 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
 
     public int OpenWatches => _watches.Count;
 
+    /// <summary>Whether LLMInferenceServices are served (KServe's CRD installed); a 404 for the kind otherwise.</summary>
+    public bool ServeLlmInferenceServices { get; set; } = true;
+
     public static async Task<FakeKubernetesApiServer> StartAsync(TimeProvider? time = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -87,8 +90,27 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     {
         try
         {
-            var (type, @namespace, name) = Route(context.Request.Path.Value ?? string.Empty);
+            var (type, @namespace, name, subresource) = Route(context.Request.Path.Value ?? string.Empty);
+            if (type == FakeResourceType.LlmInferenceServices && !ServeLlmInferenceServices)
+            {
+                throw new FakeApiException(404, "NotFound", $"the server could not find the requested resource ({context.Request.Path})");
+            }
+
             var verb = context.Request.Method;
+            if (subresource is not null)
+            {
+                // pods/{name}/eviction: the pod goes as a DELETE would take it (no PodDisruptionBudget here).
+                _requests.AddOrUpdate($"{verb} {type.Plural}/{subresource}", 1, (_, n) => n + 1);
+                if (verb != "POST" || subresource != "eviction" || type != FakeResourceType.Pods)
+                {
+                    throw new FakeApiException(405, "MethodNotAllowed", $"{verb} {type.Plural}/{subresource} is not supported here");
+                }
+
+                Store.Delete(type, Namespace(@namespace), name!);
+                await WriteAsync(context, 201, new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["status"] = "Success", ["code"] = 201 });
+                return;
+            }
+
             var watch = verb == "GET" && name is null && string.Equals(context.Request.Query["watch"], "true", StringComparison.OrdinalIgnoreCase);
             _requests.AddOrUpdate($"{(watch ? "WATCH" : verb == "GET" && name is null ? "LIST" : verb)} {type.Plural}", 1, (_, n) => n + 1);
             switch (verb)
@@ -159,6 +181,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         long? from = long.TryParse(query["resourceVersion"], NumberStyles.None, CultureInfo.InvariantCulture, out var rv) && rv > 0 ? rv : null;
         var bookmarks = string.Equals(query["allowWatchBookmarks"], "true", StringComparison.OrdinalIgnoreCase);
         var timeout = int.TryParse(query["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(30);
+        var selector = FakeKubernetesStore.ParseSelector(query["labelSelector"]);
         var subscription = Store.Subscribe(type, @namespace, from);
         if (subscription is null && AnswerExpiredWatchWithHttp410)
         {
@@ -182,7 +205,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         try
         {
             var last = from ?? 0;
-            foreach (var change in replay)
+            foreach (var change in replay.Where(c => FakeKubernetesStore.Matches(c.Object, selector)))
             {
                 await WriteLineAsync(context, Line(change));
                 last = Math.Max(last, change.ResourceVersion);
@@ -200,7 +223,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
                 try
                 {
                     var change = await live.ReadAsync(tick.Token);
-                    if (change.Type == type && (@namespace is null || change.Namespace == @namespace) && change.ResourceVersion > last)
+                    if (change.Type == type && (@namespace is null || change.Namespace == @namespace) && change.ResourceVersion > last && FakeKubernetesStore.Matches(change.Object, selector))
                     {
                         await WriteLineAsync(context, Line(change));
                         last = change.ResourceVersion;
@@ -276,8 +299,8 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     private static string Namespace(string? @namespace) =>
         @namespace ?? throw new FakeApiException(400, "BadRequest", "a namespaced resource needs a namespace in its path");
 
-    /// <summary>/api/v1[/namespaces/{ns}]/{plural}[/{name}] or /apis/{group}/{version}[/namespaces/{ns}]/{plural}[/{name}].</summary>
-    private static (FakeResourceType Type, string? Namespace, string? Name) Route(string path)
+    /// <summary>/api/v1[/namespaces/{ns}]/{plural}[/{name}[/{subresource}]] or /apis/{group}/{version}[/namespaces/{ns}]/{plural}[/{name}[/{subresource}]].</summary>
+    private static (FakeResourceType Type, string? Namespace, string? Name, string? Subresource) Route(string path)
     {
         var segments = path.Trim('/').Split('/');
         string group, version;
@@ -303,13 +326,13 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
             tail = tail[2..];
         }
 
-        if (tail is not ([_] or [_, _]))
+        if (tail is not ([_] or [_, _] or [_, _, _]))
         {
             throw new FakeApiException(404, "NotFound", $"the server could not find the requested resource ({path})");
         }
 
         var type = FakeResourceType.All.FirstOrDefault(t => t.Group == group && t.Version == version && t.Plural == tail[0])
             ?? throw new FakeApiException(404, "NotFound", $"the server could not find the requested resource ({path})");
-        return (type, @namespace, tail.Length == 2 ? tail[1] : null);
+        return (type, @namespace, tail.Length >= 2 ? tail[1] : null, tail.Length == 3 ? tail[2] : null);
     }
 }

@@ -300,13 +300,36 @@ public sealed class FakeKubernetesStore(TimeProvider time)
         return metadata;
     }
 
-    private static Dictionary<string, string> ParseSelector(string? selector) =>
-        string.IsNullOrWhiteSpace(selector)
-            ? []
-            : selector.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2)).ToDictionary(p => p[0].Trim(), p => p.Length > 1 ? p[1].Trim() : string.Empty, StringComparer.Ordinal);
+    /// <summary>A label selector's terms: <c>key=value</c> (also <c>==</c>), <c>key!=value</c>, <c>key</c> (exists) and <c>!key</c>.</summary>
+    public static IReadOnlyList<(string Key, string Operator, string? Value)> ParseSelector(string? selector) =>
+        string.IsNullOrWhiteSpace(selector) ? [] : [.. selector.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(term => Term(term.Trim()))];
 
-    private static bool Matches(JsonObject body, Dictionary<string, string> selector) =>
-        selector.All(s => Text(body["metadata"]?["labels"]?[s.Key]) == s.Value);
+    private static (string Key, string Operator, string? Value) Term(string term)
+    {
+        foreach (var (spelled, meaning) in new[] { ("!=", "!="), ("==", "="), ("=", "=") })
+        {
+            var at = term.IndexOf(spelled, StringComparison.Ordinal);
+            if (at > 0)
+            {
+                return (term[..at], meaning, term[(at + spelled.Length)..]);
+            }
+        }
+
+        return term.StartsWith('!') ? (term[1..], "!", null) : (term, "exists", null);
+    }
+
+    public static bool Matches(JsonObject body, IReadOnlyList<(string Key, string Operator, string? Value)> selector) =>
+        selector.All(s =>
+        {
+            var value = Text(body["metadata"]?["labels"]?[s.Key]);
+            return s.Operator switch
+            {
+                "=" => value == s.Value,
+                "!=" => value != s.Value,
+                "!" => value is null,
+                _ => value is not null,
+            };
+        });
 
     private static long? Long(JsonNode? node) =>
         node is JsonValue value ? (value.TryGetValue<long>(out var l) ? l : value.TryGetValue<int>(out var i) ? i : null) : null;

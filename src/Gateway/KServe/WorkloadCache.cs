@@ -1,0 +1,54 @@
+using k8s.Models;
+
+namespace GpuSharing.Gateway.KServe;
+
+/// <summary>
+/// The pods and Deployments KServe made for the watched objects, per kind, as the informers see them: how many pods
+/// an autoscaler wants (the Deployment's <c>spec.replicas</c>) and which pods there are, gated or running. Until every
+/// scope has listed, nothing here is trusted (<see cref="Synced"/>): a pod not seen yet is not a pod that is gone.
+/// </summary>
+public sealed class WorkloadCache
+{
+    private readonly Dictionary<KServeKind, WorkloadStore<V1Pod>> _pods = KServeKind.All.ToDictionary(k => k, _ => new WorkloadStore<V1Pod>());
+    private readonly Dictionary<KServeKind, WorkloadStore<V1Deployment>> _deployments = KServeKind.All.ToDictionary(k => k, _ => new WorkloadStore<V1Deployment>());
+    private int _scopes = 1;
+    private int _syncedScopes;
+
+    public bool Synced => Volatile.Read(ref _syncedScopes) >= _scopes;
+
+    public WorkloadStore<V1Pod> Pods(KServeKind kind) => _pods[kind];
+
+    public WorkloadStore<V1Deployment> Deployments(KServeKind kind) => _deployments[kind];
+
+    /// <summary>How many informer scopes must list before the cache is trusted.</summary>
+    public void ExpectScopes(int scopes)
+    {
+        _scopes = Math.Max(1, scopes);
+        Volatile.Write(ref _syncedScopes, 0);
+        foreach (var store in _pods.Values)
+        {
+            store.Clear();
+        }
+
+        foreach (var store in _deployments.Values)
+        {
+            store.Clear();
+        }
+    }
+
+    public void MarkScopeSynced() => Interlocked.Increment(ref _syncedScopes);
+
+    /// <summary>The pods of one object, oldest first.</summary>
+    public IReadOnlyList<V1Pod> PodsOf(InferenceService service) =>
+        [.. Pods(service.ResourceKind).Items
+            .Where(p => KServeWorkloads.OwnerKey(service.ResourceKind, p.Metadata) == service.Key)
+            .OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue)
+            .ThenBy(p => p.Metadata.Name, StringComparer.Ordinal)];
+
+    /// <summary>The pods an autoscaler wants for the object now: its Deployment's <c>spec.replicas</c>; null before KServe made it.</summary>
+    public int? WantedReplicas(InferenceService service) =>
+        Deployments(service.ResourceKind).Get(service.Metadata.NamespaceProperty, KServeWorkloads.ScaleTargetName(service.ResourceKind, service.Metadata.Name)) is { } deployment
+        && KServeWorkloads.OwnerKey(service.ResourceKind, deployment.Metadata) == service.Key
+            ? deployment.Spec?.Replicas ?? 1
+            : null;
+}

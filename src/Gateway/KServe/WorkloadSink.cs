@@ -1,0 +1,39 @@
+using k8s;
+using k8s.Models;
+
+namespace GpuSharing.Gateway.KServe;
+
+/// <summary>Puts what an informer of workloads sees into its store and queues the object each one belongs to, when the watcher has that object.</summary>
+public sealed class WorkloadSink<T>(KServeKind kind, WorkloadStore<T> store, WorkloadCache workloads, InferenceServiceCache objects, ReconcileQueue queue) : IInformerSink<T>
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    public void Replace(string? @namespace, IReadOnlyList<T> items)
+    {
+        foreach (var touched in store.Replace(@namespace, items))
+        {
+            Queue(touched);
+        }
+    }
+
+    public void Upsert(T item)
+    {
+        store.Upsert(item);
+        Queue(item);
+    }
+
+    public void Remove(T item)
+    {
+        store.Remove(item);
+        Queue(item);
+    }
+
+    public void MarkScopeSynced() => workloads.MarkScopeSynced();
+
+    private void Queue(T item)
+    {
+        if (KServeWorkloads.OwnerKey(kind, item.Metadata) is { } owner && objects.Get(owner) is not null)
+        {
+            queue.Add(owner);
+        }
+    }
+}
