@@ -22,8 +22,19 @@ public sealed class DeployManifestTests
 
         var clusterRole = Single(objects, "ClusterRole", "gpu-sharing-kserve-watcher");
         Assert.Equal(
-            ["/events:create", "resource.k8s.io/resourceclaims:create,delete,get,list", "serving.kserve.io/inferenceservices:get,list,patch,update,watch"],
+            [
+                "/events:create",
+                "/pods/eviction:create",
+                "/pods:get,list,patch,watch",
+                "apps/deployments:get,list,watch",
+                "resource.k8s.io/resourceclaims:create,delete,get,list",
+                "serving.kserve.io/inferenceservices:get,list,patch,update,watch",
+                "serving.kserve.io/llminferenceservices:get,list,patch,watch",
+            ],
             Rules(clusterRole));
+        var podPolicy = Single(objects, "ValidatingAdmissionPolicy", "gpu-sharing-gated-pods-only")["spec"]!;
+        Assert.Contains(PredictorWriteBack.ReservationGate, podPolicy["validations"]![0]!["expression"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(["UPDATE"], podPolicy["matchConstraints"]!["resourceRules"]![0]!["operations"]!.AsArray().Select(o => o!.GetValue<string>()));
         var leases = Single(objects, "Role", "gpu-sharing-kserve-leader-election");
         Assert.Equal(["coordination.k8s.io/leases:create", "coordination.k8s.io/leases[gpu-sharing-kserve-watcher]:get,update"], Rules(leases));
         Assert.Equal("gpu-sharing-gateway", Single(objects, "ClusterRoleBinding", "gpu-sharing-kserve-watcher")["subjects"]![0]!["name"]!.GetValue<string>());
@@ -110,8 +121,11 @@ public sealed class DeployManifestTests
         var shipped = Directory.GetFiles(Path.Combine(Fixtures.RepositoryRoot, "deploy", "examples"), "*.yaml").Where(f => !f.EndsWith("kustomization.yaml", StringComparison.Ordinal)).SelectMany(YamlDocuments.Load).ToList();
         var kserve = Directory.GetFiles(Fixtures.PathOf("kserve"), "example-isvc-*.yaml").SelectMany(YamlDocuments.Load).ToList();
 
-        Assert.Equal(4, shipped.Count);
-        Assert.All(shipped.Concat(kserve), document => Assert.Equal([], CrdSchemaValidator.Validate(document, Crd.Value)));
+        var kserveLlm = Directory.GetFiles(Fixtures.PathOf("kserve"), "example-llmisvc-*.yaml").SelectMany(YamlDocuments.Load).ToList();
+
+        Assert.Equal(6, shipped.Count);
+        Assert.Equal(1, shipped.Count(d => d["kind"]!.GetValue<string>() == KServeKind.LlmInferenceService.Kind));
+        Assert.All(shipped.Concat(kserve).Concat(kserveLlm), document => Assert.Equal([], CrdSchemaValidator.Validate(document, Scaled.CrdOf(TypeOf(document)))));
         Assert.All(shipped, document => Assert.Equal(SharingAnnotations.Enabled, document["metadata"]!["annotations"]![SharingAnnotations.GpuSharing]!.GetValue<string>()));
     }
 
@@ -136,16 +150,16 @@ public sealed class DeployManifestTests
     {
         await using var env = await KServeEnvironment.StartAsync(("gpu-node-1", "MI300X:2"), ("gpu-node-2", "MI300X:2"));
         await env.StartWatcherAsync();
-        var names = new List<string>();
+        var names = new List<(FakeResourceType, string)>();
         foreach (var document in Directory.GetFiles(Path.Combine(Fixtures.RepositoryRoot, "deploy", "examples"), "*.yaml").Where(f => !f.EndsWith("kustomization.yaml", StringComparison.Ordinal)).SelectMany(YamlDocuments.Load))
         {
-            env.Store.Create(FakeResourceType.InferenceServices, "models", document);
-            names.Add(document["metadata"]!["name"]!.GetValue<string>());
+            env.Store.Create(TypeOf(document), "models", document);
+            names.Add((TypeOf(document), document["metadata"]!["name"]!.GetValue<string>()));
         }
 
-        foreach (var name in names)
+        foreach (var (type, name) in names)
         {
-            var placed = await env.WaitForAsync("models", name, s => KServeEnvironment.Status(s) is "Placed" || KServeEnvironment.Status(s)?.StartsWith("Invalid", StringComparison.Ordinal) == true);
+            var placed = await env.WaitForAsync(type, "models", name, s => KServeEnvironment.Status(s) is "Placed" || KServeEnvironment.Status(s)?.StartsWith("Invalid", StringComparison.Ordinal) == true);
             Assert.True(KServeEnvironment.Status(placed) == "Placed", $"{name}: {KServeEnvironment.Status(placed)}");
         }
 
@@ -166,6 +180,9 @@ public sealed class DeployManifestTests
         Assert.True(process.ExitCode == 0, $"kubectl kustomize {overlay} failed: {error}");
         return [.. YamlDocuments.Parse(await output)];
     }
+
+    private static FakeResourceType TypeOf(JsonObject document) =>
+        document["kind"]!.GetValue<string>() == KServeKind.LlmInferenceService.Kind ? FakeResourceType.LlmInferenceServices : FakeResourceType.InferenceServices;
 
     private static JsonObject Single(List<JsonObject> objects, string kind, string name) =>
         objects.Single(o => o["kind"]!.GetValue<string>() == kind && o["metadata"]!["name"]!.GetValue<string>() == name);

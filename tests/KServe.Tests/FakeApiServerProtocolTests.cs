@@ -77,6 +77,52 @@ public sealed class FakeApiServerProtocolTests
         return KubernetesJson.Deserialize<InferenceService>(((JsonElement)response).GetRawText());
     }
 
+    [Fact]
+    public async Task Pods_and_Deployments_are_listed_and_watched_by_label_selector_and_pods_evicted_through_their_subresource()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var api = await FakeKubernetesApiServer.StartAsync();
+        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = api.Url });
+        api.Store.Create(FakeResourceType.Pods, "team-a", Pod("mine", new JsonObject { ["serving.kserve.io/inferenceservice"] = "svc" }));
+        api.Store.Create(FakeResourceType.Pods, "team-a", Pod("other", new JsonObject { ["app"] = "web" }));
+        api.Store.Create(FakeResourceType.Deployments, "team-a", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "svc-predictor", ["labels"] = new JsonObject { ["serving.kserve.io/inferenceservice"] = "svc" } }, ["spec"] = new JsonObject { ["replicas"] = 3 } });
+
+        var pods = await client.CoreV1.ListNamespacedPodAsync("team-a", labelSelector: "serving.kserve.io/inferenceservice", cancellationToken: ct);
+        var byValue = await client.CoreV1.ListNamespacedPodAsync("team-a", labelSelector: "app=web", cancellationToken: ct);
+        var deployments = await client.AppsV1.ListNamespacedDeploymentAsync("team-a", labelSelector: "serving.kserve.io/inferenceservice", cancellationToken: ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        var seen = new List<(WatchEventType, string)>();
+        var watching = Task.Run(async () =>
+        {
+            await foreach (var (type, pod) in client.CoreV1.WatchListNamespacedPodAsync("team-a", labelSelector: "serving.kserve.io/inferenceservice", resourceVersion: pods.Metadata.ResourceVersion, timeoutSeconds: 5, cancellationToken: timeout.Token))
+            {
+                seen.Add((type, pod.Metadata.Name));
+                if (type == WatchEventType.Deleted)
+                {
+                    return;
+                }
+            }
+        }, ct);
+        await Eventually.UntilAsync(_ => Task.FromResult(api.OpenWatches), n => n > 0, TimeSpan.FromSeconds(10), _ => "the watch opened", cancellationToken: ct);
+        api.Store.Create(FakeResourceType.Pods, "team-a", Pod("ignored", new JsonObject { ["app"] = "web" }));
+        await client.CoreV1.CreateNamespacedPodEvictionAsync(new V1Eviction { Metadata = new V1ObjectMeta { Name = "mine", NamespaceProperty = "team-a" } }, "mine", "team-a", cancellationToken: ct);
+        await watching;
+
+        Assert.Equal(["mine"], pods.Items.Select(p => p.Metadata.Name));
+        Assert.Equal(["other"], byValue.Items.Select(p => p.Metadata.Name));
+        Assert.Equal(3, deployments.Items.Single().Spec.Replicas);
+        Assert.Equal([(WatchEventType.Deleted, "mine")], seen);
+        Assert.Null(api.Store.Find(FakeResourceType.Pods, "team-a", "mine"));
+        Assert.Equal(1, api.Requests("POST pods/eviction"));
+    }
+
+    private static JsonObject Pod(string name, JsonObject labels) => new()
+    {
+        ["metadata"] = new JsonObject { ["name"] = name, ["labels"] = labels },
+        ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "main" }) },
+    };
+
     private static string Annotate(string resourceVersion, string value) =>
         new JsonObject { ["metadata"] = new JsonObject { ["resourceVersion"] = resourceVersion, ["annotations"] = new JsonObject { ["a"] = value } } }.ToJsonString();
 

@@ -91,11 +91,6 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         try
         {
             var (type, @namespace, name, subresource) = Route(context.Request.Path.Value ?? string.Empty);
-            if (type == FakeResourceType.LlmInferenceServices && !ServeLlmInferenceServices)
-            {
-                throw new FakeApiException(404, "NotFound", $"the server could not find the requested resource ({context.Request.Path})");
-            }
-
             var verb = context.Request.Method;
             if (subresource is not null)
             {
@@ -113,6 +108,11 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
 
             var watch = verb == "GET" && name is null && string.Equals(context.Request.Query["watch"], "true", StringComparison.OrdinalIgnoreCase);
             _requests.AddOrUpdate($"{(watch ? "WATCH" : verb == "GET" && name is null ? "LIST" : verb)} {type.Plural}", 1, (_, n) => n + 1);
+            if (type == FakeResourceType.LlmInferenceServices && !ServeLlmInferenceServices)
+            {
+                throw new FakeApiException(404, "NotFound", $"the server could not find the requested resource ({context.Request.Path})");
+            }
+
             switch (verb)
             {
                 case "GET" when watch:
