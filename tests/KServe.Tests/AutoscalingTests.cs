@@ -43,6 +43,49 @@ public sealed class AutoscalingTests
         Assert.Equal("Placed", KServeEnvironment.Status(object_));
     }
 
+    public static TheoryData<string, int> Sequences => new() { { "InferenceService", 7 }, { "LLMInferenceService", 11 } };
+
+    /// <summary>
+    /// Any order of scale steps, at any pace: a seeded sequence of targets, some given before the last one settled.
+    /// Throughout, no pod runs beyond the reservations (the monitor); at the end, the last target holds exactly.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Sequences))]
+    public async Task Whatever_the_autoscaler_asks_and_however_fast_no_pod_runs_beyond_the_reservations(string kind, int seed)
+    {
+        await using var env = await KServeEnvironment.StartAsync(("node-a", "MI300X:2"), ("node-b", "MI300X:2"));
+        await using var controllers = new FakeKServeWorkloads(env.Store, TimeSpan.FromMilliseconds(100));
+        await env.StartWatcherAsync();
+        var scaled = Scaled.Create(env, kind, "team-r", "random", min: 1, max: 5);
+        await using var monitor = ReservationMonitor.Start(env, controllers, scaled);
+        await UntilAsync(env, controllers, scaled, replicas: 1);
+
+        var random = new Random(seed);
+        var target = 1;
+        var steps = new List<int>();
+        for (var step = 0; step < 6; step++)
+        {
+            target = random.Next(1, 6);
+            steps.Add(target);
+            controllers.Scale("team-r", scaled.Deployment, target);
+            if (random.Next(2) == 0)
+            {
+                await UntilAsync(env, controllers, scaled, target);
+            }
+            else
+            {
+                await RoundsAsync(env, controllers, random.Next(1, 4)); // the next step before this one settles
+            }
+        }
+
+        var last = await UntilAsync(env, controllers, scaled, target);
+        var violations = await monitor.StopAsync();
+
+        Assert.True(violations.Count == 0, $"steps {string.Join(" → ", steps)}: {string.Join("; ", violations)}");
+        Assert.Equal(target, last.Placements.Select(p => (p.Node, p.Gpu, p.FirstPartition)).Distinct().Count());
+        Assert.Equal(Enumerable.Range(0, target), last.Placements.Select(p => p.Replica).Order());
+    }
+
     [Fact]
     public async Task A_scale_up_that_finds_no_room_is_pending_with_an_Event_and_its_pod_stays_behind_the_gate()
     {

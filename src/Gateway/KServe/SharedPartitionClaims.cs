@@ -12,7 +12,8 @@ namespace GpuSharing.Gateway.KServe;
 /// <summary>
 /// The DRA ResourceClaims through which shared replicas of one partition use it together: one claim per partition and
 /// namespace (claims are namespaced), selecting the partition by its PCI address on AMD's DRA driver, referenced by
-/// every predictor placed there. A claim no InferenceService of its namespace references any more is deleted.
+/// every predictor (or LLMInferenceService template) placed there. A claim no object of its namespace references any
+/// more is deleted.
 /// </summary>
 public sealed partial class SharedPartitionClaims(IKubernetes kubernetes, InferenceServiceCache cache, IOptions<KServeOptions> options, TimeProvider time, ILogger<SharedPartitionClaims> logger)
 {
@@ -100,7 +101,7 @@ public sealed partial class SharedPartitionClaims(IKubernetes kubernetes, Infere
         }
 
         var referenced = cache.InNamespace(@namespace)
-            .SelectMany(s => (s.Spec?["predictor"]?["resourceClaims"] as JsonArray) ?? [])
+            .SelectMany(s => (s.Spec?[s.ResourceKind.IsLlm ? "template" : "predictor"]?["resourceClaims"] as JsonArray) ?? [])
             .Select(r => r?["resourceClaimName"]?.GetValue<string>())
             .OfType<string>()
             .ToHashSet(StringComparer.Ordinal);
