@@ -114,8 +114,8 @@ public sealed partial class KServeWatcher(
             .SelectMany(kind => scopes.SelectMany(scope => new[]
             {
                 informer.RunAsync(new KServeObjectSource(kubernetes, kind), new KServeObjectSink(kind, cache, queue), scope, cancellationToken),
-                informer.RunAsync(new DeploymentSource(kubernetes, kind), new WorkloadSink<V1Deployment>(kind, workloads.Deployments(kind), workloads, cache, queue), scope, cancellationToken),
-                informer.RunAsync(new PodSource(kubernetes, kind), new WorkloadSink<V1Pod>(kind, workloads.Pods(kind), workloads, cache, queue), scope, cancellationToken),
+                informer.RunAsync(WorkloadSources.Deployments(kubernetes, kind), new WorkloadSink<V1Deployment>(kind, workloads.Deployments(kind), workloads, cache, queue), scope, cancellationToken),
+                informer.RunAsync(WorkloadSources.Pods(kubernetes, kind), new WorkloadSink<V1Pod>(kind, workloads.Pods(kind), workloads, cache, queue), scope, cancellationToken),
             }))
             .ToList();
         tasks.Add(ResyncAsync(scopes, cancellationToken));
