@@ -4,6 +4,7 @@ using GpuSharing.Gateway.KServe;
 using GpuSharing.Grains.Interfaces.Fleet;
 using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Interfaces.Serving;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GpuSharing.KServe.Tests;
 
@@ -115,6 +116,27 @@ public sealed class LlmInferenceServiceWatcherTests
         var endpoint = Assert.Single((await directory.ListAsync(Cancellation)).Endpoints, e => e.Source == KServeEndpoints.Reporter);
 
         Assert.Equal(("team-o/chat" + DeploymentKeys.LlmInferenceServiceSuffix, "http://chat-kserve-workload-svc.team-o.svc.cluster.local", "Qwen/Qwen2.5-7B-Instruct"), (endpoint.Deployment, endpoint.Url, endpoint.ServedModel));
+    }
+
+    [Fact]
+    public async Task An_expired_watch_of_LLMInferenceServices_lists_again_and_misses_neither_a_creation_nor_a_deletion()
+    {
+        await using var env = await KServeEnvironment.StartAsync(("node-a", "MI300X:1"));
+        var watcher = await env.StartWatcherAsync();
+        env.CreateLlm("team-q", "before", "Qwen/Qwen2.5-0.5B-Instruct");
+        await env.WaitForAsync(FakeResourceType.LlmInferenceServices, "team-q", "before", s => KServeEnvironment.Status(s) == "Placed");
+        var lists = env.Api.Requests("LIST llminferenceservices");
+
+        env.Store.Compact(); // the resumed watch gets 410 Gone in its stream
+        env.Api.DropWatches();
+        env.CreateLlm("team-q", "after", "Qwen/Qwen2.5-0.5B-Instruct");
+        env.Store.Delete(FakeResourceType.LlmInferenceServices, "team-q", "before");
+        await env.WaitForAsync(FakeResourceType.LlmInferenceServices, "team-q", "after", s => KServeEnvironment.Status(s) == "Placed");
+        await env.WaitUntilAsync(() => env.Store.Find(FakeResourceType.LlmInferenceServices, "team-q", "before") is null, "the deleted object's finalizer was removed");
+
+        Assert.True(env.Api.Requests("LIST llminferenceservices") > lists, "the 410 made the watcher list the kind again");
+        Assert.NotNull(watcher.Services.GetRequiredService<InferenceServiceCache>().Get("team-q/after" + DeploymentKeys.LlmInferenceServiceSuffix));
+        Assert.Null(await env.Hardware.Model("team-q/before" + DeploymentKeys.LlmInferenceServiceSuffix).GetAsync());
     }
 
     [Fact]
