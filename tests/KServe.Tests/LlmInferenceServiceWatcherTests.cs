@@ -1,10 +1,12 @@
 using System.Text.Json.Nodes;
 using GpuSharing.Fakes.Kubernetes;
+using GpuSharing.Gateway.Apis;
 using GpuSharing.Gateway.KServe;
 using GpuSharing.Grains.Interfaces.Fleet;
 using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Interfaces.Serving;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace GpuSharing.KServe.Tests;
 
@@ -144,12 +146,21 @@ public sealed class LlmInferenceServiceWatcherTests
     {
         await using var env = await KServeEnvironment.StartAsync(("node-a", "MI300X:1"));
         env.Api.ServeLlmInferenceServices = false;
-        await env.StartWatcherAsync();
+        var watcher = await env.StartWatcherAsync();
 
         env.Create("team-p", "qwen", "Qwen/Qwen2.5-0.5B-Instruct");
         await env.WaitForAsync("team-p", "qwen", s => KServeEnvironment.Status(s) == "Placed");
+        var services = watcher.Services;
+        var report = KServeApi.GetStatus(
+            services.GetRequiredService<IOptions<KServeOptions>>(),
+            services.GetRequiredService<KServeWatcherStatus>(),
+            services.GetRequiredService<WatcherIdentity>(),
+            services.GetRequiredService<InferenceServiceCache>(),
+            services.GetRequiredService<WorkloadCache>(),
+            services.GetRequiredService<ReconcileQueue>());
 
         Assert.True(env.Api.Requests("LIST llminferenceservices") >= 1, "the watcher asked for the kind");
         Assert.Equal(0, env.Api.Requests("WATCH llminferenceservices"));
+        Assert.Equal((true, true, true, 1), (report.Leader, report.Synced, report.WorkloadsSynced, report.Objects));
     }
 }

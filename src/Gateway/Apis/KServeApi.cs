@@ -4,13 +4,13 @@ using Microsoft.Extensions.Options;
 
 namespace GpuSharing.Gateway.Apis;
 
-/// <summary><c>/api/v1/kserve</c>: what this replica's InferenceService watcher is doing.</summary>
+/// <summary><c>/api/v1/kserve</c>: what this replica's KServe watcher (InferenceServices and LLMInferenceServices) is doing.</summary>
 public static class KServeApi
 {
     public static RouteGroupBuilder MapKServeApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/kserve").WithTags("KServe");
-        group.MapGet("/", GetStatus).WithName("GetKServeWatcher").WithSummary("This replica's watcher: enabled, leading, synced, objects cached, keys queued, reconciles, writes sent, lists and periodic resyncs.");
+        group.MapGet("/", GetStatus).WithName("GetKServeWatcher").WithSummary("This replica's watcher: enabled, leading, synced, objects cached (both kinds), keys queued, reconciles, writes sent, lists, periodic resyncs, and whether the pods and Deployments of the objects are listed.");
         return group;
     }
 
@@ -19,6 +19,7 @@ public static class KServeApi
         KServeWatcherStatus status,
         WatcherIdentity identity,
         InferenceServiceCache cache,
+        WorkloadCache workloads,
         ReconcileQueue queue) =>
         new(
             options.Value.Enabled,
@@ -31,5 +32,6 @@ public static class KServeApi
             status.Reconciles,
             status.Writes,
             status.Lists,
-            status.Resyncs);
+            status.Resyncs,
+            workloads.Synced);
 }

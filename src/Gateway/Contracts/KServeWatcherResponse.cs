@@ -1,6 +1,9 @@
 namespace GpuSharing.Gateway.Contracts;
 
-/// <summary>A gateway replica's InferenceService watcher.</summary>
+/// <summary>
+/// A gateway replica's KServe watcher. <see cref="Objects"/> counts InferenceServices and LLMInferenceServices;
+/// <see cref="WorkloadsSynced"/>: the pods and Deployments KServe made for them are listed (autoscaled objects wait for it).
+/// </summary>
 public sealed record KServeWatcherResponse(
     bool Enabled,
     string Identity,
@@ -12,4 +15,5 @@ public sealed record KServeWatcherResponse(
     long Reconciles,
     long Writes,
     long Lists,
-    long Resyncs);
+    long Resyncs,
+    bool WorkloadsSynced);
