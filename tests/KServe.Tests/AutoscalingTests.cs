@@ -115,6 +115,29 @@ public sealed class AutoscalingTests
     }
 
     [Fact]
+    public async Task Opting_out_takes_the_gate_out_of_the_template_and_lets_waiting_pods_go()
+    {
+        await using var env = await KServeEnvironment.StartAsync(("node-a", "MI300X:1"));
+        await using var controllers = new FakeKServeWorkloads(env.Store, TimeSpan.FromMilliseconds(100));
+        await env.StartWatcherAsync();
+        var scaled = Scaled.Create(env, "InferenceService", "team-s", "leaving", min: 1, max: 3, model: "Qwen/Qwen2.5-72B-Instruct", annotations: new() { [SharingAnnotations.MaxModelLen] = "4096", [SharingAnnotations.MaxNumSeqs] = "4" });
+        await UntilAsync(env, controllers, scaled, replicas: 1);
+        controllers.Scale("team-s", scaled.Deployment, 2);
+        await env.WaitUntilAsync(() => controllers.Pods("team-s", scaled.Deployment).Count(FakeKServeWorkloads.IsGated) == 1, "the second pod waits at the gate");
+
+        env.Store.Patch(FakeResourceType.InferenceServices, "team-s", "leaving", o =>
+        {
+            o["metadata"]!["annotations"]!.AsObject().Remove(SharingAnnotations.GpuSharing);
+            return o;
+        });
+        var left = await env.WaitForAsync("team-s", "leaving", s => KServeEnvironment.Status(s) is null && !KServeEnvironment.HasFinalizer(s));
+        await env.WaitUntilAsync(() => controllers.Pods("team-s", scaled.Deployment).Count(p => !FakeKServeWorkloads.IsGated(p)) == 2, "both pods are past the gate");
+
+        Assert.Null(left["spec"]!["predictor"]!["schedulingGates"]);
+        Assert.Null(await env.Hardware.Model(scaled.Key).GetAsync());
+    }
+
+    [Fact]
     public async Task Nothing_beyond_the_minimum_is_reserved_while_nothing_scales()
     {
         await using var env = await KServeEnvironment.StartAsync(("node-a", "MI300X:2"));
