@@ -111,6 +111,7 @@ public sealed partial class ModelGrain(
         State.UpdatedAt = time.GetUtcNow();
         await state.WriteOrRestartAsync(GrainContext, cancellationToken);
         LogApplied(logger, Key, State.Generation, spec.Model, spec.Replicas, spec.Priority);
+        _ = Index.ChangedAsync(Key); // a new spec is a change whatever its placement comes to (readers of the feed mirror specs too)
 
         var update = await Placement.PlaceAsync(Request(sizing), cancellationToken);
         await ApplyUpdateAsync(update, cancellationToken);

@@ -70,6 +70,40 @@ public sealed class OpenAiRoutingTests(GatewayHostFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_changed_list_of_declared_endpoints_and_a_deletion_reach_the_router_within_a_few_rounds()
+    {
+        // The reporter reads only what the index's change feed names (and everything once a minute): a change must
+        // arrive through the feed well before that minute.
+        var model = new SimulatedModel("Qwen/Qwen2.5-0.5B", 1_000_000_000, 0.5, false, AcceleratorSpec.Mi300X, 1, 8, "test/moved");
+        var first = await SimulatedInferenceServer.StartAsync(model, new PartitionLoad(), TimeProvider.System, cancellationToken: Cancellation);
+        await using var second = await SimulatedInferenceServer.StartAsync(model, new PartitionLoad(), TimeProvider.System, cancellationToken: Cancellation);
+        await fixture.Http.PutAsJsonAsync("/api/v1/models/declared/moved", new { model = "qwen2.5-0.5b", node = "elsewhere", endpoints = new[] { first.Url.GetLeftPart(UriPartial.Authority) } }, Cancellation);
+        await UntilListedAsync("declared/moved");
+
+        await fixture.Http.PutAsJsonAsync("/api/v1/models/declared/moved", new { model = "qwen2.5-0.5b", node = "elsewhere", endpoints = new[] { second.Url.GetLeftPart(UriPartial.Authority) } }, Cancellation);
+        await first.DisposeAsync();
+        var moved = Stopwatch.StartNew();
+        await Eventually.UntilAsync(
+            async ct => (await fixture.Http.PostAsJsonAsync("/v1/completions", new { model = "declared/moved", prompt = "Hi", max_tokens = 1 }, ct)).StatusCode,
+            status => status == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(30),
+            status => $"still {status}: the router never learned the new endpoint",
+            cancellationToken: Cancellation);
+        var movedIn = moved.Elapsed;
+        await fixture.Http.DeleteAsync("/api/v1/models/declared/moved", Cancellation);
+        var deleted = Stopwatch.StartNew();
+        await Eventually.UntilAsync(
+            async ct => await fixture.Http.GetStringAsync("/v1/models", ct),
+            models => !models.Contains("declared/moved", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30),
+            models => $"still listed: {models}",
+            cancellationToken: Cancellation);
+
+        Assert.True(movedIn < TimeSpan.FromSeconds(20), $"the new endpoint took {movedIn.TotalSeconds:0} s");
+        Assert.True(deleted.Elapsed < TimeSpan.FromSeconds(20), $"the deletion took {deleted.Elapsed.TotalSeconds:0} s");
+    }
+
+    [Fact]
     public async Task Requests_that_reach_a_replica_without_the_gateway_are_scraped_from_its_metrics_into_the_SLO()
     {
         await using var server = await StartReportedAsync("test/bypass", weightsBytes: 1_000_000_000, share: 1);
