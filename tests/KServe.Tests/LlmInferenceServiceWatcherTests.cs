@@ -142,6 +142,26 @@ public sealed class LlmInferenceServiceWatcherTests
     }
 
     [Fact]
+    public async Task A_watcher_that_cannot_list_the_kind_releases_nothing_of_it()
+    {
+        await using var env = await KServeEnvironment.StartAsync(("node-a", "MI300X:1"));
+        var first = await env.StartWatcherAsync();
+        env.CreateLlm("team-u", "kept", "Qwen/Qwen2.5-0.5B-Instruct");
+        env.Create("team-u", "plain", "Qwen/Qwen2.5-0.5B-Instruct"); // something for the next watcher's resyncs to reconcile
+        await env.WaitForAsync(FakeResourceType.LlmInferenceServices, "team-u", "kept", s => KServeEnvironment.Status(s) == "Placed");
+        await env.StopWatcherAsync(first);
+
+        // The next leader is answered 404 for the kind (an RBAC or CRD mishap): absent objects are not deleted ones.
+        env.Api.ServeLlmInferenceServices = false;
+        var next = await env.StartWatcherAsync("watcher-1", new Dictionary<string, string?> { ["GpuSharing:KServe:ResyncPeriod"] = "00:00:01" });
+        await env.WaitForResyncsAsync(next, 2);
+
+        var model = await env.Hardware.Model("team-u/kept" + DeploymentKeys.LlmInferenceServiceSuffix).GetAsync();
+        Assert.Equal(ModelStatus.Placed, model?.Status);
+        Assert.True(KServeEnvironment.HasFinalizer(env.Store.Get(FakeResourceType.LlmInferenceServices, "team-u", "kept")));
+    }
+
+    [Fact]
     public async Task Without_the_LLMInferenceService_CRD_InferenceServices_are_reconciled_all_the_same()
     {
         await using var env = await KServeEnvironment.StartAsync(("node-a", "MI300X:1"));

@@ -13,4 +13,10 @@ public interface IInformerSink<in T>
 
     /// <summary>The scope has listed once (or its kind is not served): an absent object now means a deleted one.</summary>
     void MarkScopeSynced();
+
+    /// <summary>
+    /// The API server does not serve the kind (404: its CRD is not installed) or forbids it (403). What the sink holds
+    /// stays as it is: an answer like that says nothing about whether the objects are gone.
+    /// </summary>
+    void MarkNotServed();
 }

@@ -27,6 +27,13 @@ public sealed class InferenceServiceCache
 
     public InferenceService? Get(string key) => _objects.TryGetValue(key, out var service) ? service : null;
 
+    private readonly ConcurrentDictionary<KServeKind, bool> _served = new();
+
+    /// <summary>Whether the API server lists the kind (its last answer). Until it does, an absent object of the kind is not a deleted one.</summary>
+    public bool IsServed(KServeKind kind) => _served.TryGetValue(kind, out var served) && served;
+
+    public void MarkServed(KServeKind kind, bool served) => _served[kind] = served;
+
     public IReadOnlyCollection<string> Keys => [.. _objects.Keys];
 
     public IEnumerable<InferenceService> InNamespace(string @namespace) =>
@@ -66,6 +73,7 @@ public sealed class InferenceServiceCache
     public void Clear()
     {
         _objects.Clear();
+        _served.Clear();
         _syncedScopes = 0;
     }
 

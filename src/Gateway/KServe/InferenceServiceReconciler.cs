@@ -98,6 +98,11 @@ public sealed partial class InferenceServiceReconciler(
             return ReconcileOutcome.Retry; // not listed yet: absence means nothing
         }
 
+        if (service is null && !cache.IsServed(KServeKind.OfKey(key)))
+        {
+            return ReconcileOutcome.Done; // its kind is not listed (no CRD, or no permission): absence means nothing either
+        }
+
         if (await model.DeleteAsync(SharingAnnotations.ManagedBy, cancellationToken) == DeleteOutcome.Deleted)
         {
             LogReleased(logger, key, service is null ? "the object is gone" : service.Metadata.DeletionTimestamp is not null ? "the object is being deleted" : "it opted out");

@@ -11,8 +11,8 @@ namespace GpuSharing.Gateway.KServe;
 /// them). Every event goes to the sink (a cache, which queues the objects it concerns); a 410 Gone (in the stream or as
 /// the answer) lists again, and a dropped or failed stream is watched again from the last resourceVersion seen after a
 /// jittered backoff. A kind the API server does not serve (its CRD is not installed: 404) or that the watcher may not
-/// read (403) counts as an empty, synced scope — the other kinds are reconciled all the same — and is looked for again
-/// every <see cref="NotServedRecheck"/>.
+/// read (403) counts as a synced scope whose objects are unknown — the other kinds are reconciled all the same, and
+/// nothing of this kind is released for being absent — and is looked for again every <see cref="NotServedRecheck"/>.
 /// </summary>
 public sealed partial class Informer(KServeWatcherStatus status, IOptions<KServeOptions> options, TimeProvider time, ILogger<Informer> logger)
 {
@@ -56,7 +56,7 @@ public sealed partial class Informer(KServeWatcherStatus status, IOptions<KServe
                     notServed = true;
                 }
 
-                sink.Replace(@namespace, []);
+                sink.MarkNotServed();
                 if (!synced)
                 {
                     sink.MarkScopeSynced();

@@ -5,6 +5,7 @@ public sealed class KServeObjectSink(KServeKind kind, InferenceServiceCache cach
 {
     public void Replace(string? @namespace, IReadOnlyList<InferenceService> items)
     {
+        cache.MarkServed(kind, served: true);
         var gone = cache.Replace(kind, @namespace, items);
         foreach (var service in items)
         {
@@ -30,4 +31,6 @@ public sealed class KServeObjectSink(KServeKind kind, InferenceServiceCache cach
     }
 
     public void MarkScopeSynced() => cache.MarkScopeSynced();
+
+    public void MarkNotServed() => cache.MarkServed(kind, served: false);
 }

@@ -197,7 +197,7 @@ public sealed partial class KServeWatcher(
             {
                 foreach (var key in await index.ListAsync(scope).WaitAsync(cancellationToken))
                 {
-                    if (cache.Get(key) is null)
+                    if (cache.Get(key) is null && cache.IsServed(KServeKind.OfKey(key)))
                     {
                         queue.Add(key);
                     }

@@ -29,6 +29,11 @@ public sealed class WorkloadSink<T>(KServeKind kind, WorkloadStore<T> store, Wor
 
     public void MarkScopeSynced() => workloads.MarkScopeSynced();
 
+    public void MarkNotServed()
+    {
+        // Pods and Deployments are always served; a 403 (RBAC without them) leaves autoscaled objects waiting for them.
+    }
+
     private void Queue(T item)
     {
         if (KServeWorkloads.OwnerKey(kind, item.Metadata) is { } owner && objects.Get(owner) is not null)
