@@ -138,6 +138,30 @@ public sealed class AutoscalingTests
     }
 
     [Fact]
+    public async Task A_watcher_that_may_not_read_pods_keeps_what_autoscaled_objects_hold()
+    {
+        await using var env = await KServeEnvironment.StartAsync(("node-a", "MI300X:4"));
+        await using var controllers = new FakeKServeWorkloads(env.Store, TimeSpan.FromMilliseconds(100));
+        var first = await env.StartWatcherAsync();
+        var scaled = Scaled.Create(env, "InferenceService", "team-t", "blind", min: 1, max: 4);
+        await UntilAsync(env, controllers, scaled, replicas: 1);
+        controllers.Scale("team-t", scaled.Deployment, 3);
+        await UntilAsync(env, controllers, scaled, replicas: 3);
+        await env.StopWatcherAsync(first);
+
+        // The next leader's RBAC lacks pods and Deployments (an upgrade that missed the new rules): no scale-down on
+        // what it cannot see.
+        env.Api.Forbidden["pods"] = true;
+        env.Api.Forbidden["deployments"] = true;
+        var next = await env.StartWatcherAsync("watcher-1", new Dictionary<string, string?> { ["GpuSharing:KServe:ResyncPeriod"] = "00:00:01" });
+        await env.WaitForResyncsAsync(next, 2);
+        var held = await env.Hardware.Model(scaled.Key).GetAsync();
+
+        Assert.Equal((3, 3), (held!.Spec.Replicas, held.Placements.Count));
+        Assert.True(env.Api.Requests("LIST pods") >= 1 && env.Api.Requests("LIST deployments") >= 1);
+    }
+
+    [Fact]
     public async Task Nothing_beyond_the_minimum_is_reserved_while_nothing_scales()
     {
         await using var env = await KServeEnvironment.StartAsync(("node-a", "MI300X:2"));

@@ -57,7 +57,7 @@ public sealed partial class InferenceServiceReconciler(
         {
             if (!workloads.Synced)
             {
-                return ReconcileOutcome.Retry; // pods not seen yet are not pods that are gone: no scale-down on a blind view
+                return ReconcileOutcome.Waiting; // pods not seen (yet) are not pods that are gone: no scale-down on a blind view
             }
 
             // Reservations follow the pods the autoscaler wants (its Deployment's replicas), never fewer than pods run on.

@@ -5,7 +5,8 @@ namespace GpuSharing.Gateway.KServe;
 /// <summary>
 /// The pods and Deployments KServe made for the watched objects, per kind, as the informers see them: how many pods
 /// an autoscaler wants (the Deployment's <c>spec.replicas</c>) and which pods there are, gated or running. Until every
-/// scope has listed, nothing here is trusted (<see cref="Synced"/>): a pod not seen yet is not a pod that is gone.
+/// scope has listed, and while any list is refused, nothing here is trusted (<see cref="Synced"/>): a pod not seen
+/// is not a pod that is gone.
 /// </summary>
 public sealed class WorkloadCache
 {
@@ -14,7 +15,13 @@ public sealed class WorkloadCache
     private int _scopes = 1;
     private int _syncedScopes;
 
-    public bool Synced => Volatile.Read(ref _syncedScopes) >= _scopes;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<object, bool> _unlisted = new();
+
+    /// <summary>Every scope has listed, and the last answer of every list was a list (not a 403 or 404).</summary>
+    public bool Synced => Volatile.Read(ref _syncedScopes) >= _scopes && !_unlisted.Values.Any(u => u);
+
+    /// <summary>Whether a store's last list failed with 403 or 404: while it does, nothing here is trusted.</summary>
+    public void MarkListed(object store, bool listed) => _unlisted[store] = !listed;
 
     public WorkloadStore<V1Pod> Pods(KServeKind kind) => _pods[kind];
 
@@ -25,6 +32,7 @@ public sealed class WorkloadCache
     {
         _scopes = Math.Max(1, scopes);
         Volatile.Write(ref _syncedScopes, 0);
+        _unlisted.Clear();
         foreach (var store in _pods.Values)
         {
             store.Clear();

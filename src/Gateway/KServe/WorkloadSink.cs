@@ -9,6 +9,7 @@ public sealed class WorkloadSink<T>(KServeKind kind, WorkloadStore<T> store, Wor
 {
     public void Replace(string? @namespace, IReadOnlyList<T> items)
     {
+        workloads.MarkListed(store, listed: true);
         foreach (var touched in store.Replace(@namespace, items))
         {
             Queue(touched);
@@ -29,10 +30,8 @@ public sealed class WorkloadSink<T>(KServeKind kind, WorkloadStore<T> store, Wor
 
     public void MarkScopeSynced() => workloads.MarkScopeSynced();
 
-    public void MarkNotServed()
-    {
-        // Pods and Deployments are always served; a 403 (RBAC without them) leaves autoscaled objects waiting for them.
-    }
+    /// <summary>A 403 (RBAC without pods or Deployments): autoscaled objects keep what they hold and wait, rather than scale on a blind view.</summary>
+    public void MarkNotServed() => workloads.MarkListed(store, listed: false);
 
     private void Queue(T item)
     {

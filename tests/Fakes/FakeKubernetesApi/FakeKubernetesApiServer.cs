@@ -46,6 +46,9 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
 
     public int OpenWatches => _watches.Count;
 
+    /// <summary>Resources (by plural) every request for which is answered 403, as RBAC without a rule for them would.</summary>
+    public ConcurrentDictionary<string, bool> Forbidden { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Whether LLMInferenceServices are served (KServe's CRD installed); a 404 for the kind otherwise.</summary>
     public bool ServeLlmInferenceServices { get; set; } = true;
 
@@ -108,6 +111,11 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
 
             var watch = verb == "GET" && name is null && string.Equals(context.Request.Query["watch"], "true", StringComparison.OrdinalIgnoreCase);
             _requests.AddOrUpdate($"{(watch ? "WATCH" : verb == "GET" && name is null ? "LIST" : verb)} {type.Plural}", 1, (_, n) => n + 1);
+            if (Forbidden.ContainsKey(type.Plural))
+            {
+                throw new FakeApiException(403, "Forbidden", $"{type.Plural} is forbidden: the caller may not {verb} it");
+            }
+
             if (type == FakeResourceType.LlmInferenceServices && !ServeLlmInferenceServices)
             {
                 throw new FakeApiException(404, "NotFound", $"the server could not find the requested resource ({context.Request.Path})");
