@@ -32,8 +32,10 @@ public sealed class FakeKServeWorkloads : IAsyncDisposable
         _loop = RunAsync(period, _stop.Token);
     }
 
+    private int _rounds;
+
     /// <summary>Rounds done; a test waits for a few to know the controllers have seen a change.</summary>
-    public int Rounds { get; private set; }
+    public int Rounds => Volatile.Read(ref _rounds);
 
     /// <summary>What KEDA or the HPA does: the Deployment's replicas (it takes effect on the next round).</summary>
     public void Scale(string @namespace, string deployment, int replicas)
@@ -85,7 +87,7 @@ public sealed class FakeKServeWorkloads : IAsyncDisposable
                 }
             }
 
-            Rounds++;
+            Interlocked.Increment(ref _rounds);
         }
     }
 
