@@ -10,8 +10,11 @@ namespace GpuSharing.Gateway.KServe;
 /// </summary>
 public sealed class WorkloadCache
 {
-    private readonly Dictionary<KServeKind, WorkloadStore<V1Pod>> _pods = KServeKind.All.ToDictionary(k => k, _ => new WorkloadStore<V1Pod>());
-    private readonly Dictionary<KServeKind, WorkloadStore<V1Deployment>> _deployments = KServeKind.All.ToDictionary(k => k, _ => new WorkloadStore<V1Deployment>());
+    private readonly Dictionary<KServeKind, WorkloadStore<V1Pod>> _pods =
+        KServeKind.All.ToDictionary(k => k, k => new WorkloadStore<V1Pod>(pod => KServeWorkloads.OwnerKey(k, pod.Metadata)));
+
+    private readonly Dictionary<KServeKind, WorkloadStore<V1Deployment>> _deployments =
+        KServeKind.All.ToDictionary(k => k, k => new WorkloadStore<V1Deployment>(deployment => KServeWorkloads.OwnerKey(k, deployment.Metadata)));
     private int _scopes = 1;
     private int _syncedScopes;
 
@@ -48,8 +51,7 @@ public sealed class WorkloadCache
 
     /// <summary>The pods of one object, oldest first.</summary>
     public IReadOnlyList<V1Pod> PodsOf(InferenceService service) =>
-        [.. Pods(service.ResourceKind).Items
-            .Where(p => KServeWorkloads.OwnerKey(service.ResourceKind, p.Metadata) == service.Key)
+        [.. Pods(service.ResourceKind).Of(service.Key)
             .OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue)
             .ThenBy(p => p.Metadata.Name, StringComparer.Ordinal)];
 
