@@ -276,6 +276,7 @@ public sealed partial class InferenceServiceReconciler(
                 service.Metadata.Name,
                 cancellationToken: cancellationToken);
             var updated = KubernetesJson.Deserialize<InferenceService>(((JsonElement)response).GetRawText());
+            (updated.Kind, updated.ApiVersion) = (service.Kind, service.ApiVersion); // its key carries the kind: never guessed
             cache.Upsert(updated);
             return updated;
         }

@@ -2,17 +2,18 @@ using GpuSharing.Grains.Interfaces.Fleet;
 using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Interfaces.Serving;
 using k8s;
-using k8s.Models;
 using k8s.Autorest;
 using k8s.LeaderElection;
 using k8s.LeaderElection.ResourceLock;
+using k8s.Models;
 using Microsoft.Extensions.Options;
 
 namespace GpuSharing.Gateway.KServe;
 
 /// <summary>
-/// The KServe watcher (InferenceServices and LLMInferenceServices). Every gateway replica runs it; only the holder of the
-/// Lease acts: it lists and watches (one informer per kind and watched namespace, or per kind for all), reconciles with a few workers from a de-duplicating queue,
+/// The KServe watcher (InferenceServices and LLMInferenceServices). Every gateway replica runs it; only the holder of
+/// the Lease acts: it lists and watches each kind and the pods and Deployments KServe makes for it (one informer per
+/// kind and watched namespace, or per kind for all), reconciles with a few workers from a de-duplicating queue,
 /// resyncs everything periodically, and after its first list releases the deployments whose objects vanished while
 /// no watcher ran. Losing the Lease stops all of it; stopping the process gives the Lease up at once.
 /// </summary>
