@@ -24,6 +24,9 @@ public sealed class Chromium : IAsyncLifetime
             throw new InvalidOperationException($"{ExecutablePath} is missing: sudo apt-get install chromium (./test.sh installs it).");
         }
 
+        // A web-first assertion waits 5 s by default: too short on two cores shared with the other test lanes, where the
+        // page's first fetch of the fleet can take longer than that.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

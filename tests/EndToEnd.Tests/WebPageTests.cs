@@ -30,7 +30,7 @@ public sealed class WebPageTests(LocalSystem system, Chromium chromium) : IClass
             var card = page.Locator($"[data-gpu=\"{gpu["node"]}/{gpu["index"]}\"]");
             var partitions = gpu["partitions"]!.AsArray();
             await Assertions.Expect(card.Locator("[data-partition]")).ToHaveCountAsync(partitions.Count);
-            Assert.Equal(gpu["state"]!.GetValue<string>(), await card.GetAttributeAsync("data-state"));
+            await Assertions.Expect(card).ToHaveAttributeAsync("data-state", gpu["state"]!.GetValue<string>());
             var row = await card.Locator(".partitions").BoundingBoxAsync();
             foreach (var partition in partitions)
             {
