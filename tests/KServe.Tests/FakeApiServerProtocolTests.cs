@@ -117,6 +117,29 @@ public sealed class FakeApiServerProtocolTests
         Assert.Equal(1, api.Requests("POST pods/eviction"));
     }
 
+    [Fact]
+    public async Task An_LLMInferenceService_is_answered_in_the_version_asked_for_and_a_version_not_served_is_a_404()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var api = await FakeKubernetesApiServer.StartAsync();
+        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = api.Url });
+        api.Store.Create(FakeResourceType.LlmInferenceServices, "team-a", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "llm" }, ["spec"] = new JsonObject { ["replicas"] = 1 } });
+
+        var asV1alpha1 = (JsonElement)await client.CustomObjects.GetNamespacedCustomObjectAsync(KServeKind.Group, "v1alpha1", "team-a", "llminferenceservices", "llm", cancellationToken: ct);
+        var listV1alpha1 = (JsonElement)await client.CustomObjects.ListNamespacedCustomObjectAsync(KServeKind.Group, "v1alpha1", "team-a", "llminferenceservices", cancellationToken: ct);
+        var patched = (JsonElement)await client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch("{\"spec\":{\"replicas\":2}}", V1Patch.PatchType.MergePatch), KServeKind.Group, "v1alpha1", "team-a", "llminferenceservices", "llm", cancellationToken: ct);
+        var asV1alpha2 = (JsonElement)await client.CustomObjects.GetNamespacedCustomObjectAsync(KServeKind.Group, "v1alpha2", "team-a", "llminferenceservices", "llm", cancellationToken: ct);
+        api.LlmInferenceServiceVersions = new HashSet<string> { "v1alpha1" }; // KServe v0.16
+        var notServed = await Assert.ThrowsAsync<HttpOperationException>(() => client.CustomObjects.ListNamespacedCustomObjectAsync(KServeKind.Group, "v1alpha2", "team-a", "llminferenceservices", cancellationToken: ct));
+        var unknown = await Assert.ThrowsAsync<HttpOperationException>(() => client.CustomObjects.ListNamespacedCustomObjectAsync(KServeKind.Group, "v1beta1", "team-a", "llminferenceservices", cancellationToken: ct));
+
+        Assert.Equal("serving.kserve.io/v1alpha1", asV1alpha1.GetProperty("apiVersion").GetString());
+        Assert.Equal("serving.kserve.io/v1alpha1", listV1alpha1.GetProperty("items")[0].GetProperty("apiVersion").GetString());
+        Assert.Equal(("serving.kserve.io/v1alpha1", 2), (patched.GetProperty("apiVersion").GetString(), patched.GetProperty("spec").GetProperty("replicas").GetInt32()));
+        Assert.Equal(("serving.kserve.io/v1alpha2", 2), (asV1alpha2.GetProperty("apiVersion").GetString(), asV1alpha2.GetProperty("spec").GetProperty("replicas").GetInt32())); // one object, stored once
+        Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound), (notServed.Response.StatusCode, unknown.Response.StatusCode));
+    }
+
     private static JsonObject Pod(string name, JsonObject labels) => new()
     {
         ["metadata"] = new JsonObject { ["name"] = name, ["labels"] = labels },

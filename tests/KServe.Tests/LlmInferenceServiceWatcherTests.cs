@@ -11,10 +11,10 @@ using Microsoft.Extensions.Options;
 namespace GpuSharing.KServe.Tests;
 
 /// <summary>
-/// LLMInferenceServices (KServe v0.20.0, <c>serving.kserve.io/v1alpha2</c>) through the watcher, against the fake API
-/// server with the real KubernetesClient: the same annotations and write-back as InferenceServices, the binding in the
-/// template's <c>main</c> container, deployments keyed by kind, refusals with a status and an Event, and the object
-/// still valid against KServe's CRD.
+/// LLMInferenceServices (KServe v0.20.0, <c>serving.kserve.io/v1alpha2</c>; and v0.16's <c>v1alpha1</c>) through the
+/// watcher, against the fake API server with the real KubernetesClient: the same annotations and write-back as
+/// InferenceServices, the binding in the template's <c>main</c> container, deployments keyed by kind, refusals with a
+/// status and an Event, and the object still valid against KServe's CRD.
 /// </summary>
 public sealed class LlmInferenceServiceWatcherTests
 {
@@ -159,6 +159,27 @@ public sealed class LlmInferenceServiceWatcherTests
         var model = await env.Hardware.Model("team-u/kept" + DeploymentKeys.LlmInferenceServiceSuffix).GetAsync();
         Assert.Equal(ModelStatus.Placed, model?.Status);
         Assert.True(KServeEnvironment.HasFinalizer(env.Store.Get(FakeResourceType.LlmInferenceServices, "team-u", "kept")));
+    }
+
+    [Fact]
+    public async Task On_KServe_v0_16_which_serves_only_v1alpha1_the_watcher_reads_and_writes_v1alpha1()
+    {
+        await using var env = await KServeEnvironment.StartAsync(("node-a", "MI300X:1"));
+        env.Api.LlmInferenceServiceVersions = new HashSet<string> { "v1alpha1" };
+        var watcher = await env.StartWatcherAsync();
+
+        env.CreateLlm("team-o", "older", "Qwen/Qwen2.5-0.5B-Instruct");
+        var placed = await env.WaitForAsync(FakeResourceType.LlmInferenceServices, "team-o", "older", s => KServeEnvironment.Status(s) == "Placed");
+        var events = env.Store.List(FakeResourceType.Events, "team-o").Items;
+        var template = placed["spec"]!["template"]!;
+        var main = template["containers"]!.AsArray().Single(c => c!["name"]!.GetValue<string>() == PredictorWriteBack.MainContainer)!;
+
+        Assert.True(KServeEnvironment.HasFinalizer(placed));
+        Assert.Equal("node-a", template["nodeSelector"]![PredictorWriteBack.HostnameLabel]!.GetValue<string>()); // the binding, written back through v1alpha1
+        Assert.Contains(main["args"]!.AsArray(), a => a!.GetValue<string>().StartsWith("--gpu-memory-utilization=", StringComparison.Ordinal));
+        Assert.Contains(events, e => e["reason"]!.GetValue<string>() == "Placed" && e["involvedObject"]!["apiVersion"]!.GetValue<string>() == "serving.kserve.io/v1alpha1");
+        Assert.True(watcher.Services.GetRequiredService<InferenceServiceCache>().IsServed(KServeKind.LlmInferenceService));
+        Assert.True(env.Api.Requests("WATCH llminferenceservices") >= 1, "it watches the version it listed");
     }
 
     [Fact]

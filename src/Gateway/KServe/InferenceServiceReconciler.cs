@@ -270,7 +270,7 @@ public sealed partial class InferenceServiceReconciler(
             var response = await kubernetes.CustomObjects.PatchNamespacedCustomObjectAsync(
                 new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch),
                 KServeKind.Group,
-                service.ResourceKind.Version,
+                KServeKind.VersionOf(service.ApiVersion), // the version it was read in: the one this API server serves
                 service.Metadata.NamespaceProperty,
                 service.ResourceKind.Plural,
                 service.Metadata.Name,

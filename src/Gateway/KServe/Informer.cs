@@ -41,6 +41,7 @@ public sealed partial class Informer(KServeWatcherStatus status, IOptions<KServe
 
                 resourceVersion = version;
                 notServed = false;
+                scope = $"{source.Name} in {@namespace ?? "all namespaces"}"; // the name may say which version answered
                 LogListed(logger, scope, items.Count, resourceVersion);
                 backoff.Reset();
             }

@@ -13,31 +13,42 @@ public sealed class KServeKind
     public const string Group = "serving.kserve.io";
 
     /// <summary><c>serving.kserve.io/v1beta1</c> InferenceServices.</summary>
-    public static readonly KServeKind InferenceService = new("v1beta1", "inferenceservices", "InferenceService", string.Empty);
+    public static readonly KServeKind InferenceService = new(["v1beta1"], "inferenceservices", "InferenceService", string.Empty);
 
     /// <summary>
-    /// <c>LLMInferenceService</c>: served as <c>v1alpha1</c> and <c>v1alpha2</c> since KServe v0.20.0 and stored as
-    /// <c>v1alpha2</c> (the API server converts between them), which is the version the watcher reads and writes.
+    /// <c>LLMInferenceService</c>: <c>v1alpha1</c> only in KServe v0.16; <c>v1alpha1</c> and <c>v1alpha2</c> from v0.17
+    /// on, stored as <c>v1alpha2</c> (the API server converts between them). The watcher reads and writes
+    /// <c>v1alpha2</c> where it is served and <c>v1alpha1</c> where it is not: the fields it reads and writes
+    /// (<c>model</c>, <c>replicas</c>, <c>template</c>, <c>worker</c>, <c>prefill</c>) are the same in both.
     /// </summary>
-    public static readonly KServeKind LlmInferenceService = new("v1alpha2", "llminferenceservices", "LLMInferenceService", DeploymentKeys.LlmInferenceServiceSuffix);
+    public static readonly KServeKind LlmInferenceService = new(["v1alpha2", "v1alpha1"], "llminferenceservices", "LLMInferenceService", DeploymentKeys.LlmInferenceServiceSuffix);
 
     public static IReadOnlyList<KServeKind> All { get; } = [InferenceService, LlmInferenceService];
 
-    private KServeKind(string version, string plural, string kind, string keySuffix)
+    private KServeKind(IReadOnlyList<string> versions, string plural, string kind, string keySuffix)
     {
-        Version = version;
+        Versions = versions;
         Plural = plural;
         Kind = kind;
         KeySuffix = keySuffix;
     }
 
-    public string Version { get; }
+    /// <summary>The versions the watcher can read and write, the one it prefers first.</summary>
+    public IReadOnlyList<string> Versions { get; }
+
+    /// <summary>The version the watcher prefers.</summary>
+    public string Version => Versions[0];
 
     public string Plural { get; }
 
     public string Kind { get; }
 
-    public string ApiVersion => $"{Group}/{Version}";
+    public string ApiVersion => ApiVersionOf(Version);
+
+    public static string ApiVersionOf(string version) => $"{Group}/{version}";
+
+    /// <summary>The version part of an <c>apiVersion</c> (<c>serving.kserve.io/v1alpha1</c> → <c>v1alpha1</c>).</summary>
+    public static string VersionOf(string apiVersion) => apiVersion[(apiVersion.IndexOf('/', StringComparison.Ordinal) + 1)..];
 
     /// <summary>What the name part of its deployment keys ends with (nothing for InferenceServices).</summary>
     public string KeySuffix { get; }

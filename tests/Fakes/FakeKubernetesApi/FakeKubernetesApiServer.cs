@@ -52,6 +52,12 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     /// <summary>Whether LLMInferenceServices are served (KServe's CRD installed); a 404 for the kind otherwise.</summary>
     public bool ServeLlmInferenceServices { get; set; } = true;
 
+    /// <summary>
+    /// The versions LLMInferenceServices are served in: both, as KServe v0.17 and later serve them (stored as v1alpha2);
+    /// only <c>v1alpha1</c> is KServe v0.16. A request for any other version is a 404.
+    /// </summary>
+    public IReadOnlySet<string> LlmInferenceServiceVersions { get; set; } = new HashSet<string>(StringComparer.Ordinal) { "v1alpha1", "v1alpha2" };
+
     public static async Task<FakeKubernetesApiServer> StartAsync(TimeProvider? time = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -93,7 +99,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     {
         try
         {
-            var (type, @namespace, name, subresource) = Route(context.Request.Path.Value ?? string.Empty);
+            var (type, version, @namespace, name, subresource) = Route(context.Request.Path.Value ?? string.Empty);
             var verb = context.Request.Method;
             if (subresource is not null)
             {
@@ -116,28 +122,29 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
                 throw new FakeApiException(403, "Forbidden", $"{type.Plural} is forbidden: the caller may not {verb} it");
             }
 
-            if (type == FakeResourceType.LlmInferenceServices && !ServeLlmInferenceServices)
+            if (type == FakeResourceType.LlmInferenceServices && (!ServeLlmInferenceServices || !LlmInferenceServiceVersions.Contains(version)))
             {
                 throw new FakeApiException(404, "NotFound", $"the server could not find the requested resource ({context.Request.Path})");
             }
 
+            var convert = (JsonObject body) => InVersion(body, type, version);
             switch (verb)
             {
                 case "GET" when watch:
-                    await WatchAsync(context, type, @namespace);
+                    await WatchAsync(context, type, version, @namespace);
                     return;
                 case "GET" when name is null:
                     var (items, resourceVersion) = Store.List(type, @namespace, context.Request.Query["labelSelector"]);
-                    await WriteAsync(context, 200, new JsonObject
+                    await WriteAsync(context, 200, convert(new JsonObject
                     {
                         ["kind"] = type.Kind + "List",
                         ["apiVersion"] = type.ApiVersion,
                         ["metadata"] = new JsonObject { ["resourceVersion"] = resourceVersion.ToString(CultureInfo.InvariantCulture) },
                         ["items"] = new JsonArray([.. items]),
-                    });
+                    }));
                     return;
                 case "GET":
-                    await WriteAsync(context, 200, Store.Get(type, Namespace(@namespace), name!));
+                    await WriteAsync(context, 200, convert(Store.Get(type, Namespace(@namespace), name!)));
                     return;
                 case "POST" when name is null:
                     var body = await BodyAsync(context);
@@ -146,16 +153,16 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
                         await Task.Delay(EventCreateDelay, context.RequestAborted);
                     }
 
-                    await WriteAsync(context, 201, Store.Create(type, Namespace(@namespace), body));
+                    await WriteAsync(context, 201, convert(Store.Create(type, Namespace(@namespace), body)));
                     return;
                 case "PUT" when name is not null:
-                    await WriteAsync(context, 200, Store.Update(type, Namespace(@namespace), name, await BodyAsync(context)));
+                    await WriteAsync(context, 200, convert(Store.Update(type, Namespace(@namespace), name, await BodyAsync(context))));
                     return;
                 case "PATCH" when name is not null:
-                    await WriteAsync(context, 200, await PatchAsync(context, type, Namespace(@namespace), name));
+                    await WriteAsync(context, 200, convert(await PatchAsync(context, type, Namespace(@namespace), name)));
                     return;
                 case "DELETE" when name is not null:
-                    await WriteAsync(context, 200, Store.Delete(type, Namespace(@namespace), name));
+                    await WriteAsync(context, 200, convert(Store.Delete(type, Namespace(@namespace), name)));
                     return;
                 default:
                     throw new FakeApiException(405, "MethodNotAllowed", $"{verb} is not supported here");
@@ -183,7 +190,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         };
     }
 
-    private async Task WatchAsync(HttpContext context, FakeResourceType type, string? @namespace)
+    private async Task WatchAsync(HttpContext context, FakeResourceType type, string version, string? @namespace)
     {
         var query = context.Request.Query;
         long? from = long.TryParse(query["resourceVersion"], NumberStyles.None, CultureInfo.InvariantCulture, out var rv) && rv > 0 ? rv : null;
@@ -215,13 +222,13 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
             var last = from ?? 0;
             foreach (var change in replay.Where(c => FakeKubernetesStore.Matches(c.Object, selector)))
             {
-                await WriteLineAsync(context, Line(change));
+                await WriteLineAsync(context, InVersion(Line(change), type, version));
                 last = Math.Max(last, change.ResourceVersion);
             }
 
             if (bookmarks)
             {
-                await WriteLineAsync(context, Bookmark(type, Math.Max(last, Store.ResourceVersion)));
+                await WriteLineAsync(context, InVersion(Bookmark(type, Math.Max(last, Store.ResourceVersion)), type, version));
             }
 
             while (!deadline.IsCancellationRequested)
@@ -233,7 +240,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
                     var change = await live.ReadAsync(tick.Token);
                     if (change.Type == type && (@namespace is null || change.Namespace == @namespace) && change.ResourceVersion > last && FakeKubernetesStore.Matches(change.Object, selector))
                     {
-                        await WriteLineAsync(context, Line(change));
+                        await WriteLineAsync(context, InVersion(Line(change), type, version));
                         last = change.ResourceVersion;
                     }
                 }
@@ -241,7 +248,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
                 {
                     if (bookmarks)
                     {
-                        await WriteLineAsync(context, Bookmark(type, Math.Max(last, Store.ResourceVersion)));
+                        await WriteLineAsync(context, InVersion(Bookmark(type, Math.Max(last, Store.ResourceVersion)), type, version));
                     }
                 }
             }
@@ -259,6 +266,25 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
             unsubscribe();
             _watches.TryRemove(context, out _);
         }
+    }
+
+    /// <summary>An answer as the version it was asked in: the object's, a list's items' or a watch event's apiVersion rewritten.</summary>
+    private static JsonObject InVersion(JsonObject answer, FakeResourceType type, string version)
+    {
+        if (version == type.Version)
+        {
+            return answer;
+        }
+
+        foreach (var node in new[] { answer, answer["object"] as JsonObject }.Concat((answer["items"] as JsonArray ?? []).OfType<JsonObject>()))
+        {
+            if (node is not null && node["apiVersion"]?.GetValue<string>() == type.ApiVersion)
+            {
+                node["apiVersion"] = type.ApiVersionOf(version);
+            }
+        }
+
+        return answer;
     }
 
     private static JsonObject Line(FakeWatchEvent change) => new() { ["type"] = change.Kind, ["object"] = change.Object.DeepClone() };
@@ -308,7 +334,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         @namespace ?? throw new FakeApiException(400, "BadRequest", "a namespaced resource needs a namespace in its path");
 
     /// <summary>/api/v1[/namespaces/{ns}]/{plural}[/{name}[/{subresource}]] or /apis/{group}/{version}[/namespaces/{ns}]/{plural}[/{name}[/{subresource}]].</summary>
-    private static (FakeResourceType Type, string? Namespace, string? Name, string? Subresource) Route(string path)
+    private static (FakeResourceType Type, string Version, string? Namespace, string? Name, string? Subresource) Route(string path)
     {
         var segments = path.Trim('/').Split('/');
         string group, version;
@@ -339,8 +365,8 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
             throw new FakeApiException(404, "NotFound", $"the server could not find the requested resource ({path})");
         }
 
-        var type = FakeResourceType.All.FirstOrDefault(t => t.Group == group && t.Version == version && t.Plural == tail[0])
+        var type = FakeResourceType.All.FirstOrDefault(t => t.Group == group && t.IsServedIn(version) && t.Plural == tail[0])
             ?? throw new FakeApiException(404, "NotFound", $"the server could not find the requested resource ({path})");
-        return (type, @namespace, tail.Length >= 2 ? tail[1] : null, tail.Length == 3 ? tail[2] : null);
+        return (type, version, @namespace, tail.Length >= 2 ? tail[1] : null, tail.Length == 3 ? tail[2] : null);
     }
 }
