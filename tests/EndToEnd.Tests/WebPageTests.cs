@@ -31,12 +31,14 @@ public sealed class WebPageTests(LocalSystem system, Chromium chromium) : IClass
             var partitions = gpu["partitions"]!.AsArray();
             await Assertions.Expect(card.Locator("[data-partition]")).ToHaveCountAsync(partitions.Count);
             await Assertions.Expect(card).ToHaveAttributeAsync("data-state", gpu["state"]!.GetValue<string>());
-            var row = await card.Locator(".partitions").BoundingBoxAsync();
+            // Measured in one script run: the page redraws the map on every poll, and a box measured across two calls
+            // could belong to an element the redraw has replaced.
+            var widths = await card.EvaluateAsync<Dictionary<string, double>>(
+                "card => Object.fromEntries([['row', card.querySelector('.partitions').getBoundingClientRect().width], ...[...card.querySelectorAll('[data-partition]')].map(p => [p.dataset.partition, p.getBoundingClientRect().width])])");
             foreach (var partition in partitions)
             {
-                var box = await card.Locator($"[data-partition=\"{partition!["index"]}\"]").BoundingBoxAsync();
-                var share = partition["vramBytes"]!.GetValue<long>() / (double)gpu["vramBytes"]!.GetValue<long>();
-                Assert.InRange(box!.Width / row!.Width, share - 0.02, share + 0.02); // to scale, less the gaps between partitions
+                var share = partition!["vramBytes"]!.GetValue<long>() / (double)gpu["vramBytes"]!.GetValue<long>();
+                Assert.InRange(widths[partition["index"]!.ToString()] / widths["row"], share - 0.02, share + 0.02); // to scale, less the gaps between partitions
             }
         }
 
