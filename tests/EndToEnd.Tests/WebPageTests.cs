@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.Playwright;
 
 namespace GpuSharing.EndToEnd.Tests;
@@ -264,6 +265,36 @@ public sealed class WebPageTests(LocalSystem system, Chromium chromium) : IClass
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.GetByLabel("Deployments (YAML or JSON)")).ToBeVisibleAsync();
         Assert.Equal("what-if", await page.EvaluateAsync<string>("() => document.body.dataset.view"));
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task A_poll_that_brings_nothing_new_leaves_the_map_and_its_status_as_they_are()
+    {
+        var (context, page, errors) = await chromium.NewPageAsync();
+        await using var _ = context;
+        await page.GotoAsync(system.Gateway.ToString());
+        await Assertions.Expect(page.Locator("[data-gpu]").First).ToBeVisibleAsync();
+
+        // Mark the drawn map with a property (not an attribute: that would change its HTML), let the page poll twice,
+        // and see the same element still there. A map that did change meanwhile (a test before this one still being
+        // undone) is drawn anew, rightly: then look again, a few times.
+        var verdicts = new List<(bool SameHtml, bool SameElement, bool SameStatus)>();
+        for (var attempt = 0; attempt < 5 && !(verdicts.Count > 0 && verdicts[^1].SameHtml); attempt++)
+        {
+            var before = await page.EvaluateAsync<string[]>("() => { const map = document.getElementById('main').firstElementChild; map.__kept = true; return [map.outerHTML, document.getElementById('status').textContent, document.getElementById('status').dataset.checked ?? '']; }");
+            for (var poll = 0; poll < 2; poll++)
+            {
+                var last = await page.EvaluateAsync<string>("() => document.getElementById('status').dataset.checked ?? ''");
+                await page.WaitForFunctionAsync("last => (document.getElementById('status').dataset.checked ?? '') !== last", last);
+            }
+
+            var after = await page.EvaluateAsync<JsonElement>("() => { const map = document.getElementById('main').firstElementChild; return [map.outerHTML, document.getElementById('status').textContent, map.__kept === true]; }");
+            verdicts.Add((after[0].GetString() == before[0], after[2].GetBoolean(), after[1].GetString() == before[1]));
+        }
+
+        Assert.Contains((true, true, true), verdicts); // unchanged: kept, and the live region said nothing
+        Assert.DoesNotContain(verdicts, v => v.SameHtml && !v.SameElement); // never redrawn for nothing
         Assert.Empty(errors);
     }
 

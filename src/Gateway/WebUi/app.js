@@ -63,16 +63,20 @@ async function show() {
     try {
       const element = await view.render();
       if (mine !== generation) return;
-      if (first || view.live) {
+      // A poll that brings nothing new leaves the page alone: a selection, a hover and the screen reader's place
+      // survive, and the status (a polite live region) speaks only of changes.
+      const changed = first || element.outerHTML !== main.firstElementChild?.outerHTML || status.classList.contains('error');
+      if (changed) {
         // Keep the reader's place: replace the content, not the page.
         const scroll = window.scrollY;
         const focused = main.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null;
         main.replaceChildren(element);
         window.scrollTo(0, scroll);
         if (focused) main.querySelector(`[href="${CSS.escape(focused)}"]`)?.focus({ preventScroll: true });
+        status.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+        status.classList.remove('error');
       }
-      status.textContent = `Updated ${new Date().toLocaleTimeString()}`;
-      status.classList.remove('error');
+      status.dataset.checked = new Date().toISOString(); // when the page last asked, changed or not
     } catch (error) {
       if (mine !== generation) return;
       status.textContent = `Could not load: ${error.message}`;
