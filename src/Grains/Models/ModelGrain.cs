@@ -43,7 +43,7 @@ public sealed partial class ModelGrain(
             // What was stored may be older than what happened (the silo died between a placement and its write, or a
             // notification was lost): a placed deployment asks the placement grain once, which answers from the
             // partitions' reservations — and places again what it no longer holds.
-            _verify = this.RegisterGrainTimer(static (self, ct) => self.VerifyAsync(ct), this, new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = Timeout.InfiniteTimeSpan });
+            VerifyLater(TimeSpan.Zero);
         }
 
         return Task.CompletedTask;
@@ -113,7 +113,21 @@ public sealed partial class ModelGrain(
         LogApplied(logger, Key, State.Generation, spec.Model, spec.Replicas, spec.Priority);
         _ = Index.ChangedAsync(Key); // a new spec is a change whatever its placement comes to (readers of the feed mirror specs too)
 
-        var update = await Placement.PlaceAsync(Request(sizing), cancellationToken);
+        PlacementUpdate update;
+        try
+        {
+            update = await Placement.PlaceAsync(Request(sizing), cancellationToken);
+        }
+        catch
+        {
+            // The spec is stored but the placement grain did not answer (its silo died mid-call, a timeout): ask it
+            // again later, for an apply that is repeated finds the same spec and changes nothing. A waiting deployment
+            // retries; a placed one that was resized verifies (the new replicas are placed then).
+            ScheduleRetry();
+            VerifyLater(RetryPeriod);
+            throw;
+        }
+
         await ApplyUpdateAsync(update, cancellationToken);
         return new ApplyResult(ApplyOutcome.Applied, View(), null, null);
     }
@@ -254,28 +268,27 @@ public sealed partial class ModelGrain(
             ? before with { Devices = placement.Devices.Count > 0 && !placement.Devices.SequenceEqual(before.Devices) ? placement.Devices : before.Devices }
             : null;
 
-    /// <summary>A placed deployment asks where it stands; the placement grain places again what it no longer holds.</summary>
+    /// <summary>
+    /// A placed deployment asks where it stands; the placement grain places again what it no longer holds. Asked
+    /// again every <see cref="RetryPeriod"/> until the placement grain answers.
+    /// </summary>
+    private void VerifyLater(TimeSpan dueTime) =>
+        _verify ??= this.RegisterGrainTimer(static (self, ct) => self.VerifyAsync(ct), this, new GrainTimerCreationOptions { DueTime = dueTime, Period = RetryPeriod, KeepAlive = true });
+
     private async Task VerifyAsync(CancellationToken cancellationToken)
     {
-        try
+        if (State.Spec is not null && State.Status is ModelStatus.Placed or ModelStatus.Running)
         {
-            if (State.Spec is null || State.Status is not (ModelStatus.Placed or ModelStatus.Running))
-            {
-                return;
-            }
-
-            var update = await Placement.PlaceAsync(Request(ModelSizer.Size(State.Spec)), cancellationToken);
+            var update = await Placement.PlaceAsync(Request(ModelSizer.Size(State.Spec)), cancellationToken); // a failure: the timer asks again
             if (update.Revision == State.Revision)
             {
                 await ApplyUpdateAsync(update, cancellationToken);
             }
         }
-        finally
-        {
-            // Disposed once done (disposing a timer cancels the token its callback runs with).
-            _verify?.Dispose();
-            _verify = null;
-        }
+
+        // Done (disposing a timer cancels the token its callback runs with: nothing may follow).
+        _verify?.Dispose();
+        _verify = null;
     }
 
     private void ScheduleRetry()
