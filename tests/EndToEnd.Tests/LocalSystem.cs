@@ -57,8 +57,5 @@ public sealed class LocalSystem : IAsyncLifetime
     }
 
     /// <summary>The logs of the silo and the gateway, for a failure's message.</summary>
-    public string Logs() => string.Join("\n", new[] { "silo.log", "gateway.log" }.Select(f => Path.Combine(_runDirectory, f))
-        .Where(File.Exists).Select(f => $"===== {Path.GetFileName(f)} =====\n{Tail(File.ReadAllText(f))}"));
-
-    private static string Tail(string text) => text.Length <= 4000 ? text : text[^4000..];
+    public string Logs() => RunScript.Logs(_runDirectory);
 }

@@ -35,6 +35,12 @@ public sealed class RunScriptTests
                 gpu => $"never CPX: {gpu}",
                 cancellationToken: TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.Created, (await http.PutAsync("/api/v1/models/prom/qwen", Json("{\"model\":\"qwen2.5-0.5b\"}"), TestContext.Current.CancellationToken)).StatusCode);
+            await Eventually.UntilAsync( // placed at once as a rule; a placement that had to wait is placed on its retry
+                async ct => await http.GetStringAsync("/api/v1/models/prom/qwen", ct),
+                model => model.Contains("\"status\":\"Placed\"", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(60),
+                model => $"never placed: {model}\n{RunScript.Logs(runDirectory)}",
+                cancellationToken: TestContext.Current.CancellationToken);
             var reserved = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("/api/v1/gpus/local/0", TestContext.Current.CancellationToken))!["partitions"]!.AsArray().Sum(p => p!["reservedBytes"]!.GetValue<long>());
             using var prometheus = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports["PROMETHEUS_PORT"]}") };
             var figures = await Eventually.UntilAsync(

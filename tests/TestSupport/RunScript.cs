@@ -50,6 +50,12 @@ public static class RunScript
         return (process.ExitCode, await output + await error);
     }
 
+    /// <summary>The ends of the silo's and the gateway's logs in a run directory, for a failure's message.</summary>
+    public static string Logs(string runDirectory) => string.Join("\n", new[] { "silo.log", "gateway.log" }.Select(f => Path.Combine(runDirectory, f))
+        .Where(File.Exists).Select(f => $"===== {Path.GetFileName(f)} =====\n{Tail(File.ReadAllText(f))}"));
+
+    private static string Tail(string text) => text.Length <= 4000 ? text : text[^4000..];
+
     /// <summary>The configuration the tests were built in (Release under test.sh), which run.sh then runs without building.</summary>
     public static string BuildConfiguration => new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent?.Name ?? "Debug";
 }
