@@ -1,4 +1,5 @@
 using GpuSharing.Grains.Interfaces.Models;
+using GpuSharing.Grains.Placement;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GpuSharing.Grains.Tests;
@@ -16,7 +17,7 @@ public sealed class LostPlacementCallTests
     {
         var ct = TestContext.Current.CancellationToken;
         var lost = new LostPlacementCalls();
-        await using var cluster = await HardwareCluster.StartAsync(services => services.AddSingleton<IIncomingGrainCallFilter>(lost), ("node-a", "MI300X:2"));
+        await using var cluster = await HardwareCluster.StartAsync(services => services.AddSingleton<IIncomingGrainCallFilter>(lost).Configure<PlacementOptions>(o => o.RetryInterval = TimeSpan.FromSeconds(2)), ("node-a", "MI300X:2"));
         var resized = cluster.Model("team-a/resized");
         await resized.ApplyAsync(Qwen7B, 1, ct);
         await cluster.WaitForModelAsync("team-a/resized", v => v.Status == ModelStatus.Placed && v.Placements.Count == 1);
@@ -26,9 +27,9 @@ public sealed class LostPlacementCallTests
         var newFailure = await Assert.ThrowsAsync<TimeoutException>(() => cluster.Model("team-a/new").ApplyAsync(Qwen7B, 1, ct));
         var resizeFailure = await Assert.ThrowsAsync<TimeoutException>(() => resized.ApplyAsync(Qwen7B with { Replicas = 2 }, 2, ct));
 
-        // Nobody applies again: within the grains' retry period (15 s) they ask the placement grain themselves.
-        var placedNew = await cluster.WaitForModelAsync("team-a/new", v => v.Status == ModelStatus.Placed, TimeSpan.FromSeconds(45));
-        var placedResized = await cluster.WaitForModelAsync("team-a/resized", v => v.Status == ModelStatus.Placed && v.Placements.Count == 2, TimeSpan.FromSeconds(45));
+        // Nobody applies again: within the retry interval (2 s here) the grains ask the placement grain themselves.
+        var placedNew = await cluster.WaitForModelAsync("team-a/new", v => v.Status == ModelStatus.Placed, TimeSpan.FromSeconds(20));
+        var placedResized = await cluster.WaitForModelAsync("team-a/resized", v => v.Status == ModelStatus.Placed && v.Placements.Count == 2, TimeSpan.FromSeconds(20));
 
         Assert.Equal(2, lost.Lost);
         Assert.StartsWith("FAKE:", newFailure.Message, StringComparison.Ordinal);

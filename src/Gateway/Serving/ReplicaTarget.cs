@@ -5,13 +5,14 @@ namespace GpuSharing.Gateway.Serving;
 /// <summary>One replica endpoint as the gateway routes to it: whether it answers, and how many requests it carries now.</summary>
 public sealed class ReplicaTarget(ReplicaEndpoint endpoint)
 {
+    private volatile ReplicaEndpoint _endpoint = endpoint;
     private int _outstanding;
     private long _sent;
     private long _uncounted;
     private int _failures;
     private volatile bool _healthy;
 
-    public ReplicaEndpoint Endpoint { get; } = endpoint;
+    public ReplicaEndpoint Endpoint => _endpoint;
 
     /// <summary>Routable: its last health check answered (a new endpoint is not, until it has).</summary>
     public bool Healthy => _healthy;
@@ -30,6 +31,13 @@ public sealed class ReplicaTarget(ReplicaEndpoint endpoint)
 
     /// <summary>Of <see cref="Sent"/>, those the server cannot have counted: refused, or failed before their first token.</summary>
     public long Uncounted => Interlocked.Read(ref _uncounted);
+
+    /// <summary>
+    /// The same replica at the same URL, reported with other details (its class, its sequence limit): it stays this
+    /// target, so its health, the requests it carries and the count of those sent to it carry on — a count started
+    /// afresh would make the requests sent before look, to the bypass scraper, like requests that passed the gateway by.
+    /// </summary>
+    public void Refresh(ReplicaEndpoint endpoint) => _endpoint = endpoint;
 
     public void Succeeded()
     {

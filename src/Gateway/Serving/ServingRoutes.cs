@@ -7,8 +7,9 @@ namespace GpuSharing.Gateway.Serving;
 
 /// <summary>
 /// The deployments the gateway can route to, rebuilt from the endpoint directory on every refresh. A replica keeps
-/// its <see cref="ReplicaTarget"/> (health, requests in flight) while its endpoint stays the same, and a deployment
-/// keeps its admission (queues, running requests) for as long as it has endpoints.
+/// its <see cref="ReplicaTarget"/> (health, requests in flight, requests sent) while its URL stays the same, its other
+/// details brought up to date, and a deployment keeps its admission (queues, running requests) for as long as it has
+/// endpoints.
 /// </summary>
 public sealed class ServingRoutes(TimeProvider time, IOptions<ServingOptions> options)
 {
@@ -32,9 +33,7 @@ public sealed class ServingRoutes(TimeProvider time, IOptions<ServingOptions> op
         var routes = new Dictionary<string, DeploymentRoute>(StringComparer.Ordinal);
         foreach (var group in view.Endpoints.GroupBy(e => e.Deployment, StringComparer.Ordinal))
         {
-            var targets = group
-                .Select(e => previous.TryGetValue((e.Deployment, e.Replica, e.Url), out var kept) && kept.Endpoint == e ? kept : Carried(previous, e))
-                .ToList();
+            var targets = group.Select(e => Kept(previous, e) ?? new ReplicaTarget(e)).ToList();
             routes[group.Key] = new DeploymentRoute(group.Key, group.First().Priority, targets, _admissions.GetOrAdd(group.Key, _ => new DeploymentAdmission(time, options.Value.HeadroomShare, options.Value.DemandMemory)));
         }
 
@@ -75,15 +74,19 @@ public sealed class ServingRoutes(TimeProvider time, IOptions<ServingOptions> op
         return byServedName.Count == 1 ? (byServedName[0], []) : (null, [.. byServedName.Select(r => r.Deployment)]);
     }
 
-    // An endpoint whose details changed (its class, its sequence limit) keeps its health and load if its URL did not.
-    private static ReplicaTarget Carried(Dictionary<(string, int, string), ReplicaTarget> previous, ReplicaEndpoint endpoint)
+    // A replica at the same URL stays its target, details and all brought up to date (ReplicaTarget.Refresh).
+    private static ReplicaTarget? Kept(Dictionary<(string, int, string), ReplicaTarget> previous, ReplicaEndpoint endpoint)
     {
-        var target = new ReplicaTarget(endpoint);
-        if (previous.TryGetValue((endpoint.Deployment, endpoint.Replica, endpoint.Url), out var before) && before.Healthy)
+        if (!previous.TryGetValue((endpoint.Deployment, endpoint.Replica, endpoint.Url), out var kept))
         {
-            target.Succeeded();
+            return null;
         }
 
-        return target;
+        if (kept.Endpoint != endpoint)
+        {
+            kept.Refresh(endpoint);
+        }
+
+        return kept;
     }
 }

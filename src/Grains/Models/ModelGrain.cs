@@ -3,9 +3,11 @@ using GpuSharing.Grains.Interfaces.Fleet;
 using GpuSharing.Grains.Interfaces.Models;
 using GpuSharing.Grains.Interfaces.Placement;
 using GpuSharing.Grains.Interfaces.Slo;
+using GpuSharing.Grains.Placement;
 using GpuSharing.Grains.Planning.Sizing;
 using GpuSharing.Grains.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace GpuSharing.Grains.Models;
 
@@ -13,17 +15,19 @@ namespace GpuSharing.Grains.Models;
 /// A model deployment. Apply sizes the spec (a bad value or an unknown model is refused before anything is stored),
 /// stores it with its generation and asks the pool's placement grain for room; the answer (reserved, waiting for a
 /// repartition, or not placed with the reasons) becomes the status. While not fully placed it asks again every
-/// <see cref="RetryPeriod"/>, so that no deployment stays pending because a notification was lost.
+/// <see cref="PlacementOptions.RetryInterval"/>, so that no deployment stays pending because a notification was lost.
 /// </summary>
 [ControlPlanePlacement]
 public sealed partial class ModelGrain(
     [PersistentState("model", StorageNames.ControlPlane)] IPersistentState<ModelGrainState> state,
     TimeProvider time,
+    IOptions<PlacementOptions> options,
     ILogger<ModelGrain> logger) : Grain, IModelGrain
 {
-    private static readonly TimeSpan RetryPeriod = TimeSpan.FromSeconds(15);
     private IGrainTimer? _retry;
     private IGrainTimer? _verify;
+
+    private TimeSpan RetryInterval => options.Value.RetryInterval;
 
     private ModelGrainState State => state.State;
 
@@ -124,7 +128,7 @@ public sealed partial class ModelGrain(
             // again later, for an apply that is repeated finds the same spec and changes nothing. A waiting deployment
             // retries; a placed one that was resized verifies (the new replicas are placed then).
             ScheduleRetry();
-            VerifyLater(RetryPeriod);
+            VerifyLater(RetryInterval);
             throw;
         }
 
@@ -270,10 +274,10 @@ public sealed partial class ModelGrain(
 
     /// <summary>
     /// A placed deployment asks where it stands; the placement grain places again what it no longer holds. Asked
-    /// again every <see cref="RetryPeriod"/> until the placement grain answers.
+    /// again every <see cref="RetryInterval"/> until the placement grain answers.
     /// </summary>
     private void VerifyLater(TimeSpan dueTime) =>
-        _verify ??= this.RegisterGrainTimer(static (self, ct) => self.VerifyAsync(ct), this, new GrainTimerCreationOptions { DueTime = dueTime, Period = RetryPeriod, KeepAlive = true });
+        _verify ??= this.RegisterGrainTimer(static (self, ct) => self.VerifyAsync(ct), this, new GrainTimerCreationOptions { DueTime = dueTime, Period = RetryInterval, KeepAlive = true });
 
     private async Task VerifyAsync(CancellationToken cancellationToken)
     {
@@ -296,7 +300,7 @@ public sealed partial class ModelGrain(
         var waiting = State.Spec is not null && State.Status is ModelStatus.Pending or ModelStatus.Preempted;
         if (waiting && _retry is null)
         {
-            _retry = this.RegisterGrainTimer(static (self, ct) => self.RetryAsync(ct), this, new GrainTimerCreationOptions { DueTime = RetryPeriod, Period = RetryPeriod, KeepAlive = true });
+            _retry = this.RegisterGrainTimer(static (self, ct) => self.RetryAsync(ct), this, new GrainTimerCreationOptions { DueTime = RetryInterval, Period = RetryInterval, KeepAlive = true });
         }
         else if (!waiting && _retry is not null)
         {

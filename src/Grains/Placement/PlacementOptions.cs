@@ -22,4 +22,12 @@ public sealed class PlacementOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan ReconciliationInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How often a deployment that is not fully placed asks for room again, and a deployment whose last call to the
+    /// placement grain went unanswered (a silo lost mid-call, a timeout) asks again — so that none waits for a
+    /// notification that was lost.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(15);
 }
