@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace GpuSharing.Integration.Tests;
 
 /// <summary>Two local clusters side by side: a gateway talks to the silos it was told about, and to no other.</summary>
@@ -24,7 +21,7 @@ public sealed class LocalClusterIsolationTests
 
         // The first cluster sits on the default Orleans gateway port, where `./run.sh` puts its silo (when the port is
         // free; when something else holds it, that something is the other cluster this gateway must not reach).
-        if (IsFree(DefaultSiloGatewayPort))
+        if (FreePorts.IsFree(DefaultSiloGatewayPort))
         {
             await first.StartSiloAsync("cluster-a", new Dictionary<string, string>
             {
@@ -62,19 +59,5 @@ public sealed class LocalClusterIsolationTests
         }
 
         Assert.All(answers, a => Assert.StartsWith("5", a, StringComparison.Ordinal));
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }

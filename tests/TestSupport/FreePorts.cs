@@ -58,7 +58,8 @@ public static class FreePorts
         }
     }
 
-    private static bool IsFree(int port)
+    /// <summary>Whether nothing listens on <paramref name="port"/> on the loopback interface (it binds).</summary>
+    public static bool IsFree(int port)
     {
         try
         {
